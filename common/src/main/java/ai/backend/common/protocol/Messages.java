@@ -1,0 +1,51 @@
+package ai.backend.common.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Converts protocol messages to and from their JSON text. */
+public final class Messages {
+
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private Messages() {}
+
+  /** Serializes a command, reply or event to JSON. */
+  public static String toJson(Object message) {
+    try {
+      return MAPPER.writeValueAsString(message);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot serialize " + message.getClass(), e);
+    }
+  }
+
+  /**
+   * Parses JSON text into a message of the given type.
+   *
+   * @throws InvalidMessageException if the text is not valid JSON or not a known message
+   */
+  public static <T> T fromJson(String json, Class<T> type) {
+    if (json == null) {
+      throw new InvalidMessageException("message body is missing");
+    }
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new InvalidMessageException(
+          "invalid " + type.getSimpleName() + " message: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** A message that cannot be parsed; it is logged and dropped, never retried. */
+  public static final class InvalidMessageException extends RuntimeException {
+    public InvalidMessageException(String message) {
+      super(message);
+    }
+
+    public InvalidMessageException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

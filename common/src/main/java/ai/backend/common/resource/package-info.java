@@ -1,0 +1,2 @@
+/** Resource slots ({@code cpu}, {@code mem}, ...) and their arithmetic. */
+package ai.backend.common.resource;
