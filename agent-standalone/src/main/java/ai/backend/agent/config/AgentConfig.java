@@ -1,0 +1,66 @@
+package ai.backend.agent.config;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The validated settings of one agent.
+ *
+ * @param brokerPassword the broker password, or {@code null} for none; {@link #toString()} hides
+ *     it
+ * @param cpu CPU cores offered to kernels
+ * @param memBytes memory offered to kernels, in bytes
+ * @param krunnerPath absolute path of the runner bundle directory
+ * @param outputLimitBytes bytes kept per output stream and execute call
+ * @param logLevel a Logback level name such as {@code INFO}
+ */
+public record AgentConfig(
+    String brokerUrl,
+    String brokerUser,
+    String brokerPassword,
+    String agentId,
+    String scalingGroup,
+    BigDecimal cpu,
+    long memBytes,
+    Path krunnerPath,
+    String kernelNetwork,
+    Duration heartbeatInterval,
+    Duration kernelStartTimeout,
+    long outputLimitBytes,
+    String dockerHost,
+    String logLevel) {
+
+  @Override
+  public String toString() {
+    return "AgentConfig[brokerUrl="
+        + brokerUrl
+        + ", brokerUser="
+        + brokerUser
+        + ", brokerPassword="
+        + (brokerPassword == null ? "(none)" : "(hidden)")
+        + ", agentId="
+        + agentId
+        + ", scalingGroup="
+        + scalingGroup
+        + ", cpu="
+        + cpu.toPlainString()
+        + ", memBytes="
+        + memBytes
+        + ", krunnerPath="
+        + krunnerPath
+        + ", kernelNetwork="
+        + kernelNetwork
+        + ", heartbeatInterval="
+        + heartbeatInterval.toSeconds()
+        + "s, kernelStartTimeout="
+        + kernelStartTimeout.toSeconds()
+        + "s, outputLimitBytes="
+        + outputLimitBytes
+        + ", dockerHost="
+        + dockerHost
+        + ", logLevel="
+        + logLevel
+        + "]";
+  }
+}

@@ -1,0 +1,126 @@
+package ai.backend.agent.config;
+
+import java.util.Locale;
+
+/**
+ * One setting of the agent. Each can be given as a command-line option, as an environment variable
+ * and as a key of the properties file, and that order is also the precedence.
+ */
+public enum Setting {
+  CONFIG("config", "FILE", "Properties file with settings, keyed by option name without dashes", null),
+  BROKER_URL(
+      "broker-url",
+      "URL",
+      "Artemis broker URL; query parameters such as ?reconnectAttempts=-1 reach the client"
+          + " unchanged",
+      "tcp://127.0.0.1:61616"),
+  BROKER_USER("broker-user", "USER", "User name on the broker", "agent"),
+  BROKER_PASSWORD_FILE(
+      "broker-password-file",
+      "FILE",
+      "File whose first line is the broker password; BACKEND_AGENT_BROKER_PASSWORD sets the"
+          + " password itself",
+      null),
+  AGENT_ID(
+      "agent-id",
+      "ID",
+      "Agent id, 1 to 64 characters of A-Z a-z 0-9 . _ -",
+      "the host name, with other characters replaced by '-'"),
+  SCALING_GROUP(
+      "scaling-group",
+      "NAME",
+      "Scaling group the agent joins, 1 to 64 characters of A-Z a-z 0-9 . _ -",
+      "default"),
+  CPU("cpu", "CORES", "CPU cores offered to kernels, fractions allowed", "the host's core count"),
+  MEM(
+      "mem",
+      "SIZE",
+      "Memory offered to kernels, in bytes or with a binary suffix (512m, 8g)",
+      "80% of the host's memory"),
+  KRUNNER_PATH(
+      "krunner-path",
+      "DIR",
+      "Runner bundle directory, mounted read-only at /opt/kernel in every kernel",
+      "<repository>/kernel-images/target/krunner"),
+  KERNEL_NETWORK(
+      "kernel-network",
+      "NAME",
+      "Docker network for kernels; it is created as an internal bridge without inter-container"
+          + " traffic if missing",
+      "bai-kernels"),
+  HEARTBEAT_INTERVAL(
+      "heartbeat-interval", "SECONDS", "Seconds between heartbeats, 1 to 3600", "5"),
+  KERNEL_START_TIMEOUT(
+      "kernel-start-timeout",
+      "SECONDS",
+      "Seconds a new kernel's runner has to answer before creation fails, 1 to 3600",
+      "30"),
+  OUTPUT_LIMIT(
+      "output-limit",
+      "SIZE",
+      "Bytes of each output stream kept per execute call, with an optional binary suffix (1m);"
+          + " the rest is dropped and counted",
+      "1m"),
+  DOCKER_HOST(
+      "docker-host",
+      "URI",
+      "Docker engine address, unix:///PATH or tcp://HOST:PORT",
+      "unix:///var/run/docker.sock"),
+  LOG_LEVEL("log-level", "LEVEL", "Log level: TRACE, DEBUG, INFO, WARN or ERROR", "INFO");
+
+  /** Environment variable that sets the broker password itself rather than a file. */
+  public static final String BROKER_PASSWORD_ENV = "BACKEND_AGENT_BROKER_PASSWORD";
+
+  private final String key;
+  private final String paramLabel;
+  private final String description;
+  private final String defaultText;
+
+  Setting(String key, String paramLabel, String description, String defaultText) {
+    this.key = key;
+    this.paramLabel = paramLabel;
+    this.description = description;
+    this.defaultText = defaultText;
+  }
+
+  /** Returns the long option, for example {@code --broker-url}. */
+  public String optionName() {
+    return "--" + key;
+  }
+
+  /** Returns the environment variable, for example {@code BACKEND_AGENT_BROKER_URL}. */
+  public String envName() {
+    return "BACKEND_AGENT_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /** Returns the key in the properties file, for example {@code broker-url}. */
+  public String propertyKey() {
+    return key;
+  }
+
+  /** Returns the label of the option's value in the help text. */
+  public String paramLabel() {
+    return paramLabel;
+  }
+
+  /** Returns the help text line, with the default and the environment variable. */
+  public String helpText() {
+    StringBuilder text = new StringBuilder(description).append('.');
+    if (defaultText != null) {
+      text.append(" Default: ").append(defaultText).append('.');
+    }
+    text.append(" Env: ").append(envName()).append('.');
+    return text.toString();
+  }
+
+  /**
+   * Returns the default value as text, or {@code null} when it is absent or computed from the host,
+   * in which case the help text describes it.
+   */
+  String literalDefault() {
+    return switch (this) {
+      case CONFIG, BROKER_PASSWORD_FILE, AGENT_ID, CPU, MEM, KRUNNER_PATH -> null;
+      default -> defaultText;
+    };
+  }
+}

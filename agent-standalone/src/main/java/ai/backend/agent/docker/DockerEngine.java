@@ -1,0 +1,414 @@
+package ai.backend.agent.docker;
+
+import ai.backend.agent.docker.DockerEngineException.ContainerFailedException;
+import ai.backend.agent.docker.DockerEngineException.ContainerNotFoundException;
+import ai.backend.agent.docker.DockerEngineException.EngineUnreachableException;
+import ai.backend.agent.docker.DockerEngineException.ImageNotFoundException;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Image;
+import com.github.dockerjava.api.model.Network;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * All Docker engine calls of the agent. Engine errors come out as {@link DockerEngineException}
+ * subclasses, so callers never see docker-java's exceptions.
+ */
+public final class DockerEngine implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DockerEngine.class);
+
+  /** Bridge driver option that turns off traffic between containers on the network. */
+  static final String ICC_OPTION = "com.docker.network.bridge.enable_icc";
+
+  private static final int MAX_LOG_CHARS = 2000;
+
+  private final String dockerHost;
+  private final DockerClient client;
+
+  public DockerEngine(String dockerHost) {
+    this.dockerHost = dockerHost;
+    DefaultDockerClientConfig config =
+        DefaultDockerClientConfig.createDefaultConfigBuilder()
+            .withDockerHost(dockerHost)
+            .withDockerTlsVerify(false)
+            .build();
+    ZerodepDockerHttpClient http =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(URI.create(dockerHost))
+            .maxConnections(32)
+            .connectionTimeout(Duration.ofSeconds(10))
+            .responseTimeout(Duration.ofSeconds(60))
+            .build();
+    this.client = DockerClientImpl.getInstance(config, http);
+  }
+
+  /**
+   * Checks that the engine answers and returns its version.
+   *
+   * @throws EngineUnreachableException if it does not
+   */
+  public String version() {
+    return call("read the engine version", () -> client.versionCmd().exec().getVersion());
+  }
+
+  /**
+   * Creates the kernel network as an internal bridge without traffic between containers, or checks
+   * that the existing network of that name is internal.
+   *
+   * @throws DockerEngineException if an existing network of that name is not internal
+   */
+  public void ensureKernelNetwork(String name, Map<String, String> labels) {
+    List<Network> networks =
+        call("list networks", () -> client.listNetworksCmd().withNameFilter(name).exec());
+    for (Network network : networks) {
+      if (!name.equals(network.getName())) {
+        continue;
+      }
+      if (!Boolean.TRUE.equals(network.getInternal())) {
+        throw new DockerEngineException(
+            "network "
+                + name
+                + " exists but is not internal, so kernels could reach other hosts; remove it"
+                + " (docker network rm "
+                + name
+                + ") or choose another --kernel-network");
+      }
+      Map<String, String> options = network.getOptions() == null ? Map.of() : network.getOptions();
+      if (!"false".equals(options.get(ICC_OPTION))) {
+        log.warn(
+            "Network {} allows traffic between kernel containers because {} is not false;"
+                + " recreate it to isolate kernels from each other",
+            name,
+            ICC_OPTION);
+      }
+      log.info("Kernel network {} exists (id {})", name, network.getId());
+      return;
+    }
+    String id =
+        call(
+            "create network " + name,
+            () ->
+                client
+                    .createNetworkCmd()
+                    .withName(name)
+                    .withDriver("bridge")
+                    .withInternal(true)
+                    .withOptions(Map.of(ICC_OPTION, "false"))
+                    .withLabels(labels)
+                    .exec()
+                    .getId());
+    log.info("Created kernel network {} (id {}) as an internal bridge", name, id);
+  }
+
+  /**
+   * Returns the labels of a local image.
+   *
+   * @throws ImageNotFoundException if the image is not on this host
+   */
+  public Map<String, String> imageLabels(String image) {
+    try {
+      var response = call("inspect image " + image, () -> client.inspectImageCmd(image).exec());
+      var config = response.getConfig();
+      Map<String, String> labels = config == null ? null : config.getLabels();
+      return labels == null ? Map.of() : labels;
+    } catch (NotFoundWrapper e) {
+      throw new ImageNotFoundException(image, e.getCause());
+    }
+  }
+
+  /**
+   * Creates a container and returns its id.
+   *
+   * @throws ImageNotFoundException if the image is not on this host
+   * @throws ContainerFailedException if the engine rejects the container
+   */
+  public String createContainer(ContainerSpec spec) {
+    HostConfig hostConfig =
+        HostConfig.newHostConfig()
+            .withMemory(spec.memBytes())
+            .withMemorySwap(spec.memBytes())
+            .withNanoCPUs(spec.nanoCpus())
+            .withPidsLimit(spec.pidsLimit())
+            .withBinds(
+                new Bind(
+                    spec.bundlePath().toString(),
+                    new Volume(spec.bundleMountPoint()),
+                    AccessMode.ro))
+            .withNetworkMode(spec.network())
+            .withCapDrop(Capability.ALL)
+            .withSecurityOpts(List.of("no-new-privileges"));
+    try {
+      CreateContainerResponse response =
+          call(
+              "create container " + spec.name(),
+              () ->
+                  client
+                      .createContainerCmd(spec.image())
+                      .withName(spec.name())
+                      .withUser(spec.user())
+                      .withEnv(spec.env())
+                      .withLabels(spec.labels())
+                      .withCmd(spec.cmd())
+                      .withHostConfig(hostConfig)
+                      .exec());
+      return response.getId();
+    } catch (NotFoundWrapper e) {
+      throw new ImageNotFoundException(spec.image(), e.getCause());
+    } catch (EngineUnreachableException e) {
+      throw e;
+    } catch (DockerEngineException e) {
+      throw new ContainerFailedException(e.getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Starts a created container.
+   *
+   * @throws ContainerFailedException if the engine cannot start it
+   */
+  public void startContainer(String containerId) {
+    try {
+      call("start container " + containerId, () -> client.startContainerCmd(containerId).exec());
+    } catch (NotFoundWrapper e) {
+      throw new ContainerNotFoundException(containerId, e.getCause());
+    } catch (EngineUnreachableException e) {
+      throw e;
+    } catch (DockerEngineException e) {
+      throw new ContainerFailedException(e.getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Returns a container's state and its address on {@code network}.
+   *
+   * @throws ContainerNotFoundException if it does not exist
+   */
+  public ContainerState inspectContainer(String containerId, String network) {
+    InspectContainerResponse response;
+    try {
+      response =
+          call(
+              "inspect container " + containerId,
+              () -> client.inspectContainerCmd(containerId).exec());
+    } catch (NotFoundWrapper e) {
+      throw new ContainerNotFoundException(containerId, e.getCause());
+    }
+    var state = response.getState();
+    boolean running = state != null && Boolean.TRUE.equals(state.getRunning());
+    Long exitCode = state == null ? null : state.getExitCodeLong();
+    String ip = null;
+    var settings = response.getNetworkSettings();
+    if (settings != null && settings.getNetworks() != null) {
+      ContainerNetwork attached = settings.getNetworks().get(network);
+      if (attached != null && attached.getIpAddress() != null && !attached.getIpAddress().isEmpty()) {
+        ip = attached.getIpAddress();
+      }
+    }
+    Map<String, String> labels =
+        response.getConfig() == null || response.getConfig().getLabels() == null
+            ? Map.of()
+            : response.getConfig().getLabels();
+    return new ContainerState(
+        response.getId(),
+        response.getName(),
+        state == null ? "unknown" : state.getStatus(),
+        running,
+        running || exitCode == null ? null : exitCode.intValue(),
+        ip,
+        labels);
+  }
+
+  /**
+   * Removes a container and its anonymous volumes, killing it first if it runs.
+   *
+   * @return {@code false} if there was no such container
+   */
+  public boolean removeContainer(String containerIdOrName) {
+    try {
+      call(
+          "remove container " + containerIdOrName,
+          () ->
+              client
+                  .removeContainerCmd(containerIdOrName)
+                  .withForce(true)
+                  .withRemoveVolumes(true)
+                  .exec());
+      return true;
+    } catch (NotFoundWrapper e) {
+      return false;
+    }
+  }
+
+  /** Lists all containers, running or not, that carry the label {@code key=value}. */
+  public List<ContainerSummary> listContainers(String key, String value) {
+    List<Container> containers =
+        call(
+            "list containers",
+            () ->
+                client
+                    .listContainersCmd()
+                    .withShowAll(true)
+                    .withLabelFilter(Map.of(key, value))
+                    .exec());
+    List<ContainerSummary> result = new ArrayList<>();
+    for (Container container : containers) {
+      Map<String, String> labels = container.getLabels() == null ? Map.of() : container.getLabels();
+      result.add(new ContainerSummary(container.getId(), container.getState(), labels));
+    }
+    return result;
+  }
+
+  /** Lists the local images that carry the label {@code key}, whatever its value. */
+  public List<ImageSummary> listImagesWithLabel(String key) {
+    List<Image> images =
+        call("list images", () -> client.listImagesCmd().withLabelFilter(key).exec());
+    List<ImageSummary> result = new ArrayList<>();
+    for (Image image : images) {
+      String[] tags = image.getRepoTags();
+      String name =
+          tags != null && tags.length > 0 && !"<none>:<none>".equals(tags[0])
+              ? tags[0]
+              : image.getId();
+      long size = image.getSize() == null ? 0 : image.getSize();
+      Map<String, String> labels = image.getLabels() == null ? Map.of() : image.getLabels();
+      result.add(new ImageSummary(name, image.getId(), size, labels));
+    }
+    return result;
+  }
+
+  /**
+   * Returns the last lines a container wrote to its standard output and error, at most {@value
+   * #MAX_LOG_CHARS} characters, or an empty string if they cannot be read.
+   */
+  public String logTail(String containerId, int lines) {
+    StringBuilder text = new StringBuilder();
+    ResultCallback.Adapter<Frame> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Frame frame) {
+            text.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+          }
+        };
+    try {
+      client
+          .logContainerCmd(containerId)
+          .withStdOut(true)
+          .withStdErr(true)
+          .withTail(lines)
+          .exec(callback)
+          .awaitCompletion(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    } catch (RuntimeException e) {
+      log.debug("Cannot read the log of container {}", containerId, e);
+      return "";
+    } finally {
+      try {
+        callback.close();
+      } catch (IOException e) {
+        log.debug("Cannot close the log stream of container {}", containerId, e);
+      }
+    }
+    String result = text.toString().strip();
+    return result.length() > MAX_LOG_CHARS
+        ? "..." + result.substring(result.length() - MAX_LOG_CHARS)
+        : result;
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      log.debug("Cannot close the Docker client", e);
+    }
+  }
+
+  /** Carries a 404 from the engine to the method that knows what was not found. */
+  private static final class NotFoundWrapper extends DockerEngineException {
+    NotFoundWrapper(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private <T> T call(String action, Supplier<T> request) {
+    try {
+      return request.get();
+    } catch (NotFoundException e) {
+      throw new NotFoundWrapper("cannot " + action + ": " + engineMessage(e), e);
+    } catch (DockerException e) {
+      throw new DockerEngineException("cannot " + action + ": " + engineMessage(e), e);
+    } catch (RuntimeException e) {
+      if (hasIoCause(e)) {
+        throw new EngineUnreachableException(
+            "cannot "
+                + action
+                + ": the Docker engine at "
+                + dockerHost
+                + " is unreachable ("
+                + rootMessage(e)
+                + "); start it or set --docker-host",
+            e);
+      }
+      throw new DockerEngineException("cannot " + action + ": " + e, e);
+    }
+  }
+
+  /** Returns the engine's own message from a response body such as {"message":"..."}. */
+  private static String engineMessage(DockerException e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    int start = message.indexOf("\"message\":\"");
+    if (start >= 0) {
+      int from = start + "\"message\":\"".length();
+      int end = message.indexOf('"', from);
+      if (end > from) {
+        return message.substring(from, end);
+      }
+    }
+    return message.strip();
+  }
+
+  private static boolean hasIoCause(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.toString();
+  }
+}

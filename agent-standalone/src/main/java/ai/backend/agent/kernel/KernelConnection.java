@@ -1,0 +1,536 @@
+package ai.backend.agent.kernel;
+
+import ai.backend.common.protocol.AgentCommand;
+import ai.backend.common.protocol.AgentReply;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * The agent's ZeroMQ link to one kernel runner: a PUSH socket to the runner's input port and a
+ * PULL socket from its output port, both owned by one I/O thread. Callers hand operations to that
+ * thread through a queue, and the thread files the records it receives into the current run.
+ *
+ * <p>Only one execute call runs at a time, and only one run: a query for a new run while another
+ * is unfinished fails with {@code kernel-busy}.
+ */
+public final class KernelConnection implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KernelConnection.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Port the runner's PULL socket binds; the agent sends operations there. */
+  public static final int RUNNER_INPUT_PORT = 2000;
+
+  /** Port the runner's PUSH socket binds; the agent receives records from there. */
+  public static final int RUNNER_OUTPUT_PORT = 2001;
+
+  private static final int POLL_MILLIS = 50;
+  private static final long MAX_RECORD_BYTES = 64L * 1024 * 1024;
+  private static final int RECEIVE_HIGH_WATER_MARK = 1000;
+  private static final long MAX_FLUSH_MILLIS = TimeUnit.MINUTES.toMillis(10);
+  private static final long MIN_BUSY_WAIT_MILLIS = 1000;
+  private static final long MAX_BUSY_WAIT_MILLIS = 30_000;
+
+  private final ZContext context;
+  private final String agentId;
+  private final String sessionId;
+  private final String kernelId;
+  private final String host;
+  private final int inputPort;
+  private final int outputPort;
+  private final long outputLimitBytes;
+  private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
+  private final ReentrantLock callLock = new ReentrantLock(true);
+  private final Thread ioThread;
+  private volatile boolean closed;
+
+  // The fields below are guarded by this object's monitor.
+  private boolean ready;
+  private Run run;
+  private String deadReason;
+  private List<String> completions;
+  private long idleDroppedRecords;
+
+  /** One operation for the runner, as its two frames. */
+  private record Outgoing(String operation, String payload) {}
+
+  /** A status that ends an execute call before the run finishes, such as build-finished. */
+  private record Stage(String status, Integer exitCode) {}
+
+  /** The run the kernel is working on, and the output not yet returned to a caller. */
+  private final class Run {
+    final String runId;
+    OutputCollector collector = new OutputCollector(outputLimitBytes);
+    final Deque<Stage> stages = new ArrayDeque<>();
+    boolean waitingInput;
+    boolean finished;
+    Integer exitCode;
+
+    Run(String runId) {
+      this.runId = runId;
+    }
+  }
+
+  /**
+   * Creates a connection; {@link #start()} opens it.
+   *
+   * @param host the runner's address, the container's IP on the kernel network
+   * @param outputLimitBytes bytes kept per output stream and execute call
+   */
+  public KernelConnection(
+      ZContext context,
+      String agentId,
+      String sessionId,
+      String kernelId,
+      String host,
+      int inputPort,
+      int outputPort,
+      long outputLimitBytes) {
+    this.context = context;
+    this.agentId = agentId;
+    this.sessionId = sessionId;
+    this.kernelId = kernelId;
+    this.host = host;
+    this.inputPort = inputPort;
+    this.outputPort = outputPort;
+    this.outputLimitBytes = outputLimitBytes;
+    this.ioThread = new Thread(this::ioLoop, "kernel-io-" + kernelId);
+    this.ioThread.setDaemon(true);
+  }
+
+  /** Starts the I/O thread, which connects both sockets. */
+  public void start() {
+    ioThread.start();
+  }
+
+  /**
+   * Sends a {@code status} request and waits up to {@code timeout} for the runner's ready record.
+   *
+   * @return {@code true} once the runner has reported ready
+   */
+  public boolean awaitReady(Duration timeout) throws InterruptedException {
+    synchronized (this) {
+      if (ready) {
+        return true;
+      }
+    }
+    outbox.add(new Outgoing("status", ""));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (this) {
+      while (!ready && deadReason == null) {
+        long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (remaining <= 0) {
+          break;
+        }
+        wait(remaining);
+      }
+      return ready;
+    }
+  }
+
+  /**
+   * Marks the runner as gone, for example because its container exited; waiting and later calls
+   * fail with {@code kernel-terminated} and this reason.
+   */
+  public void markDead(String reason) {
+    synchronized (this) {
+      if (deadReason == null) {
+        deadReason = reason;
+      }
+      notifyAll();
+    }
+  }
+
+  /**
+   * Runs one execute command and returns its reply: an {@link AgentReply.ExecuteResult}, or an
+   * {@link AgentReply.CommandFailed} when the kernel is busy, gone or the mode is unknown.
+   */
+  public AgentReply execute(AgentCommand.Execute command) {
+    long flushMillis = Math.max(0, Math.min(command.flushTimeoutMillis(), MAX_FLUSH_MILLIS));
+    long busyWaitMillis =
+        Math.min(Math.max(flushMillis, MIN_BUSY_WAIT_MILLIS), MAX_BUSY_WAIT_MILLIS);
+    try {
+      if (!callLock.tryLock(busyWaitMillis, TimeUnit.MILLISECONDS)) {
+        return new AgentReply.CommandFailed(
+            "kernel-busy",
+            "kernel "
+                + kernelId
+                + " is still busy with another execute call after "
+                + busyWaitMillis
+                + " ms; retry later");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new AgentReply.CommandFailed("agent-stopping", "the agent is shutting down");
+    }
+    try {
+      String mode = command.mode() == null ? "query" : command.mode();
+      return switch (mode) {
+        case "query" -> startRun(command, List.of(new Outgoing("code", text(command.code()))), flushMillis);
+        case "batch" -> startRun(command, batchOperations(command.options()), flushMillis);
+        case "continue" -> continueRun(command, null, flushMillis);
+        case "input" -> continueRun(command, new Outgoing("input", text(command.code())), flushMillis);
+        case "complete" -> complete(command, flushMillis);
+        default ->
+            new AgentReply.CommandFailed(
+                "unsupported-mode",
+                "execute mode '"
+                    + mode
+                    + "' is not supported; use query, continue, input, batch or complete");
+      };
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new AgentReply.CommandFailed("agent-stopping", "the agent is shutting down");
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  private AgentReply startRun(AgentCommand.Execute command, List<Outgoing> operations, long flushMillis)
+      throws InterruptedException {
+    synchronized (this) {
+      if (deadReason != null) {
+        return terminated();
+      }
+      boolean sameRun = run != null && run.runId != null && run.runId.equals(command.runId());
+      if (run != null && !run.finished && !sameRun) {
+        return new AgentReply.CommandFailed(
+            "kernel-busy",
+            "kernel "
+                + kernelId
+                + " is still running run "
+                + run.runId
+                + "; send continue for that run or wait until it finishes");
+      }
+      if (!sameRun) {
+        if (run != null) {
+          log.debug(
+              "Agent {} kernel {} (session {}) discards the unreported end of run {}",
+              agentId,
+              kernelId,
+              sessionId,
+              run.runId);
+        }
+        run = new Run(command.runId());
+        outbox.addAll(operations);
+      }
+    }
+    return collect(flushMillis);
+  }
+
+  private AgentReply continueRun(AgentCommand.Execute command, Outgoing operation, long flushMillis)
+      throws InterruptedException {
+    synchronized (this) {
+      if (deadReason != null) {
+        return terminated();
+      }
+      if (run == null) {
+        return new AgentReply.CommandFailed(
+            "run-not-found", "kernel " + kernelId + " has no run to continue; send a query first");
+      }
+      if (command.runId() != null && run.runId != null && !command.runId().equals(run.runId)) {
+        return new AgentReply.CommandFailed(
+            "run-not-found",
+            "kernel " + kernelId + " runs run " + run.runId + ", not " + command.runId());
+      }
+      if (operation != null) {
+        run.waitingInput = false;
+        outbox.add(operation);
+      }
+    }
+    return collect(flushMillis);
+  }
+
+  /** Waits for the current run to end, to stop at a stage or to ask for input, or for the flush. */
+  private synchronized AgentReply collect(long flushMillis) throws InterruptedException {
+    Run current = run;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
+    while (!current.finished
+        && !current.waitingInput
+        && current.stages.isEmpty()
+        && deadReason == null) {
+      long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (remaining <= 0) {
+        break;
+      }
+      wait(remaining);
+    }
+    List<List<Object>> console = current.collector.console();
+    current.collector = new OutputCollector(outputLimitBytes);
+    String status;
+    Integer exitCode = null;
+    if (!current.stages.isEmpty()) {
+      Stage stage = current.stages.removeFirst();
+      status = stage.status();
+      exitCode = stage.exitCode();
+    } else if (current.finished) {
+      status = "finished";
+      exitCode = current.exitCode;
+      run = null;
+    } else if (deadReason != null) {
+      run = null;
+      return terminated();
+    } else if (current.waitingInput) {
+      status = "waiting-input";
+    } else {
+      status = "continued";
+    }
+    return new AgentReply.ExecuteResult(
+        current.runId, status, console, exitCode, Map.of(), List.of());
+  }
+
+  /**
+   * Sends a completion request and returns the runner's completions in the result's options as
+   * {@code completions}.
+   */
+  private AgentReply complete(AgentCommand.Execute command, long flushMillis)
+      throws InterruptedException {
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("code", text(command.code()));
+    request.put("options", command.options() == null ? Map.of() : command.options());
+    String payload;
+    try {
+      payload = JSON.writeValueAsString(request);
+    } catch (JsonProcessingException e) {
+      return new AgentReply.CommandFailed(
+          "invalid-command", "the completion options cannot be encoded: " + e.getOriginalMessage());
+    }
+    synchronized (this) {
+      if (deadReason != null) {
+        return terminated();
+      }
+      completions = null;
+      outbox.add(new Outgoing("complete", payload));
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
+      while (completions == null && deadReason == null) {
+        long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (remaining <= 0) {
+          break;
+        }
+        wait(remaining);
+      }
+      if (deadReason != null) {
+        return terminated();
+      }
+      List<String> result = completions == null ? List.of() : completions;
+      completions = null;
+      return new AgentReply.ExecuteResult(
+          command.runId(), "finished", List.of(), 0, Map.of("completions", result), List.of());
+    }
+  }
+
+  /** Returns the batch operations from the options {@code clean}, {@code build}, {@code exec}. */
+  private static List<Outgoing> batchOperations(Map<String, Object> options) {
+    Map<String, Object> given = options == null ? Map.of() : options;
+    List<Outgoing> operations = new ArrayList<>();
+    for (String step : List.of("clean", "build")) {
+      Object command = given.get(step);
+      if (command != null && !command.toString().isEmpty()) {
+        operations.add(new Outgoing(step, command.toString()));
+      }
+    }
+    Object exec = given.get("exec");
+    operations.add(new Outgoing("exec", exec == null || exec.toString().isEmpty() ? "*" : exec.toString()));
+    return operations;
+  }
+
+  private AgentReply.CommandFailed terminated() {
+    return new AgentReply.CommandFailed(
+        "kernel-terminated", "kernel " + kernelId + " stopped answering: " + deadReason);
+  }
+
+  private static String text(String value) {
+    return value == null ? "" : value;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    markDead("the kernel connection was closed");
+    if (Thread.currentThread() != ioThread && ioThread.isAlive()) {
+      try {
+        ioThread.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void ioLoop() {
+    ZMQ.Socket push = null;
+    ZMQ.Socket pull = null;
+    try {
+      push = context.createSocket(SocketType.PUSH);
+      push.setLinger(0);
+      push.connect("tcp://" + host + ":" + inputPort);
+      pull = context.createSocket(SocketType.PULL);
+      pull.setLinger(0);
+      pull.setRcvHWM(RECEIVE_HIGH_WATER_MARK);
+      pull.setMaxMsgSize(MAX_RECORD_BYTES);
+      pull.setReceiveTimeOut(POLL_MILLIS);
+      pull.connect("tcp://" + host + ":" + outputPort);
+      log.info(
+          "Agent {} kernel {} (session {}) connected to runner at {} ports {}/{}",
+          agentId,
+          kernelId,
+          sessionId,
+          host,
+          inputPort,
+          outputPort);
+      while (!closed) {
+        sendQueued(push);
+        byte[] operation = pull.recv(0);
+        if (operation == null) {
+          continue;
+        }
+        byte[] payload = pull.hasReceiveMore() ? pull.recv(0) : new byte[0];
+        while (pull.hasReceiveMore()) {
+          pull.recv(0);
+        }
+        onRecord(new String(operation, StandardCharsets.US_ASCII), payload == null ? new byte[0] : payload);
+      }
+    } catch (RuntimeException e) {
+      if (!closed) {
+        log.error(
+            "Agent {} kernel {} (session {}) lost its runner connection", agentId, kernelId, sessionId, e);
+        markDead("the runner connection failed: " + e);
+      }
+    } finally {
+      if (push != null) {
+        context.destroySocket(push);
+      }
+      if (pull != null) {
+        context.destroySocket(pull);
+      }
+      log.info("Agent {} kernel {} (session {}) closed its runner connection", agentId, kernelId, sessionId);
+    }
+  }
+
+  private void sendQueued(ZMQ.Socket push) {
+    Outgoing next;
+    while ((next = outbox.poll()) != null) {
+      boolean sent =
+          push.sendMore(next.operation()) && push.send(next.payload().getBytes(StandardCharsets.UTF_8), 0);
+      if (!sent) {
+        log.warn(
+            "Agent {} kernel {} (session {}) failed to send {} to the runner",
+            agentId,
+            kernelId,
+            sessionId,
+            next.operation());
+      }
+    }
+  }
+
+  /** Files one record from the runner; called only by the I/O thread. */
+  synchronized void onRecord(String type, byte[] payload) {
+    switch (type) {
+      case "status" -> {
+        JsonNode status = parse(type, payload);
+        if (status != null && status.path("ready").asBoolean(false)) {
+          if (!ready) {
+            log.info("Agent {} kernel {} (session {}) runner is ready", agentId, kernelId, sessionId);
+          }
+          ready = true;
+        }
+      }
+      case "stdout", "stderr", "log", "html" -> {
+        if (acceptsOutput()) {
+          run.collector.addText(type, payload);
+        }
+      }
+      case "media" -> {
+        JsonNode media = parse(type, payload);
+        if (media != null && media.isArray() && media.size() == 2 && acceptsOutput()) {
+          JsonNode data = media.get(1);
+          run.collector.addMedia(media.get(0).asText(), data.isTextual() ? data.asText() : data.toString());
+        }
+      }
+      case "finished" -> {
+        if (run != null) {
+          run.finished = true;
+          run.exitCode = exitCode(parse(type, payload));
+        }
+      }
+      case "waiting-input" -> {
+        if (run != null) {
+          run.waitingInput = true;
+        }
+      }
+      case "build-finished", "clean-finished" -> {
+        if (run != null) {
+          run.stages.addLast(new Stage(type, exitCode(parse(type, payload))));
+        }
+      }
+      case "completion" -> {
+        JsonNode list = parse(type, payload);
+        List<String> result = new ArrayList<>();
+        if (list != null && list.isArray()) {
+          list.forEach(item -> result.add(item.asText()));
+        }
+        completions = result;
+      }
+      default ->
+          log.debug(
+              "Agent {} kernel {} (session {}) ignored a record of unknown type {}",
+              agentId,
+              kernelId,
+              sessionId,
+              type);
+    }
+    notifyAll();
+  }
+
+  private boolean acceptsOutput() {
+    if (run != null && !run.finished) {
+      return true;
+    }
+    idleDroppedRecords++;
+    if (idleDroppedRecords == 1 || idleDroppedRecords % 1000 == 0) {
+      log.debug(
+          "Agent {} kernel {} (session {}) dropped {} output records that arrived outside a run",
+          agentId,
+          kernelId,
+          sessionId,
+          idleDroppedRecords);
+    }
+    return false;
+  }
+
+  private JsonNode parse(String type, byte[] payload) {
+    try {
+      return JSON.readTree(payload);
+    } catch (java.io.IOException e) {
+      log.warn(
+          "Agent {} kernel {} (session {}) got a {} record whose payload is not JSON: {}",
+          agentId,
+          kernelId,
+          sessionId,
+          type,
+          e.getMessage());
+      return null;
+    }
+  }
+
+  private static Integer exitCode(JsonNode record) {
+    JsonNode code = record == null ? null : record.get("exitCode");
+    return code == null || !code.canConvertToInt() ? null : code.asInt();
+  }
+}

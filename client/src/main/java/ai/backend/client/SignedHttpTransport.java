@@ -1,0 +1,254 @@
+package ai.backend.client;
+
+import ai.backend.common.auth.RequestSignature;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/**
+ * Sends signed JSON requests to the manager and turns its responses into JSON trees or {@link
+ * BackendApiException}s.
+ */
+final class SignedHttpTransport {
+
+  static final String JSON = "application/json";
+
+  /** ISO-8601 with a numeric offset, so UTC is written {@code +00:00} and not {@code Z}. */
+  private static final DateTimeFormatter REQUEST_DATE =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
+
+  private static final int MAX_ERROR_BODY_CHARS = 300;
+
+  private final BackendClientConfig config;
+  private final HttpClient http;
+  private final ObjectMapper mapper;
+  private final Clock clock;
+  private final String userAgent;
+
+  SignedHttpTransport(BackendClientConfig config, ObjectMapper mapper, Clock clock) {
+    this.config = config;
+    this.mapper = mapper;
+    this.clock = clock;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(config.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    String version = SignedHttpTransport.class.getPackage().getImplementationVersion();
+    this.userAgent = "Backend.AI Client for Java/" + (version == null ? "dev" : version);
+  }
+
+  /**
+   * Sends one request and returns the parsed JSON body of a successful response.
+   *
+   * @param method the HTTP method
+   * @param pathAndQuery the path below the endpoint, starting with {@code /}, with its encoded
+   *     query string when there is one
+   * @param body the object to send as JSON, or null to send no body
+   * @return the response body, or a missing node when the body is empty
+   * @throws BackendApiException if the manager answers with an error status
+   * @throws BackendClientException if the manager cannot be reached or its response is not JSON
+   */
+  JsonNode send(String method, String pathAndQuery, Object body) {
+    byte[] bodyBytes = body == null ? new byte[0] : writeJson(body);
+    URI uri = URI.create(config.endpoint().toString() + pathAndQuery);
+    String signedPath =
+        uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    String date =
+        OffsetDateTime.now(clock)
+            .withOffsetSameInstant(ZoneOffset.UTC)
+            .truncatedTo(ChronoUnit.SECONDS)
+            .format(REQUEST_DATE);
+    String contentType = body == null ? null : JSON;
+
+    RequestSignature.SignedRequest signed =
+        new RequestSignature.SignedRequest(
+            method,
+            signedPath,
+            date,
+            hostHeader(uri),
+            contentType,
+            RequestSignature.API_VERSION,
+            RequestSignature.sha256Hex(bodyBytes));
+    String signature = RequestSignature.sign(config.secretKey(), signed);
+
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(config.requestTimeout())
+            .header("Accept", JSON)
+            .header("User-Agent", userAgent)
+            .header("X-BackendAI-Date", date)
+            .header("X-BackendAI-Version", RequestSignature.API_VERSION)
+            .header(
+                "Authorization",
+                RequestSignature.authorizationHeader(config.accessKey(), signature));
+    if (body == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request.header("Content-Type", contentType);
+      request.method(method, HttpRequest.BodyPublishers.ofByteArray(bodyBytes));
+    }
+
+    HttpResponse<byte[]> response = exchange(request.build(), method + " " + signedPath);
+    if (response.statusCode() / 100 != 2) {
+      throw toApiException(response);
+    }
+    return parseBody(response.body(), method + " " + signedPath);
+  }
+
+  /**
+   * Returns the {@code Host} header value that {@link HttpClient} sends for a URI: the host, and
+   * the port unless the URI has none or it is the scheme's default (80 for http, 443 for https).
+   * The signature must cover exactly this value.
+   */
+  static String hostHeader(URI uri) {
+    int port = uri.getPort();
+    boolean defaultPort =
+        port == -1
+            || ("http".equalsIgnoreCase(uri.getScheme()) && port == 80)
+            || ("https".equalsIgnoreCase(uri.getScheme()) && port == 443);
+    return defaultPort ? uri.getHost() : uri.getHost() + ":" + port;
+  }
+
+  /** Converts a JSON tree of a response into a record, naming the request on failure. */
+  <T> T convert(JsonNode node, Class<T> type, String requestLine) {
+    try {
+      return mapper.treeToValue(node, type);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new BackendClientException(
+          "unexpected response to "
+              + requestLine
+              + " from "
+              + config.endpoint()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private HttpResponse<byte[]> exchange(HttpRequest request, String requestLine) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpConnectTimeoutException e) {
+      throw new BackendClientException(
+          "timed out after "
+              + Durations.format(config.connectTimeout())
+              + " connecting to the manager at "
+              + config.endpoint(),
+          e);
+    } catch (HttpTimeoutException e) {
+      throw new BackendClientException(
+          "timed out after "
+              + Durations.format(config.requestTimeout())
+              + " waiting for the manager at "
+              + config.endpoint()
+              + " to answer "
+              + requestLine,
+          e);
+    } catch (ConnectException e) {
+      throw new BackendClientException(
+          "cannot connect to the manager at "
+              + config.endpoint()
+              + " ("
+              + connectFailureReason(e)
+              + "). Start it with ./quickstart.sh, or set "
+              + BackendClientConfig.ENDPOINT_VARIABLE
+              + " to the address where it runs.",
+          e);
+    } catch (IOException e) {
+      throw new BackendClientException(
+          requestLine + " to " + config.endpoint() + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendClientException(
+          "interrupted while waiting for the manager to answer " + requestLine, e);
+    }
+  }
+
+  private static String connectFailureReason(ConnectException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
+        return cause.getMessage().toLowerCase(Locale.ROOT);
+      }
+    }
+    return "connection refused";
+  }
+
+  private BackendApiException toApiException(HttpResponse<byte[]> response) {
+    int status = response.statusCode();
+    String text = new String(response.body(), StandardCharsets.UTF_8);
+    JsonNode problem = tryParse(text);
+    if (problem != null && problem.isObject() && problem.hasNonNull("title")) {
+      return new BackendApiException(
+          status,
+          textOrNull(problem.get("type")),
+          textOrNull(problem.get("title")),
+          textOrNull(problem.get("detail")));
+    }
+    String excerpt = text.strip();
+    if (excerpt.length() > MAX_ERROR_BODY_CHARS) {
+      excerpt = excerpt.substring(0, MAX_ERROR_BODY_CHARS) + "...";
+    }
+    return new BackendApiException(
+        status,
+        null,
+        "the manager at " + config.endpoint() + " returned HTTP " + status,
+        excerpt.isEmpty() ? null : excerpt);
+  }
+
+  private JsonNode parseBody(byte[] body, String requestLine) {
+    if (body.length == 0) {
+      return MissingNode.getInstance();
+    }
+    try {
+      return mapper.readTree(body);
+    } catch (IOException e) {
+      throw new BackendClientException(
+          "the response to "
+              + requestLine
+              + " from "
+              + config.endpoint()
+              + " is not valid JSON: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private JsonNode tryParse(String text) {
+    try {
+      return text.isBlank() ? null : mapper.readTree(text);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+
+  private byte[] writeJson(Object body) {
+    try {
+      return mapper.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "cannot encode the request body as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+}

@@ -1,0 +1,130 @@
+package ai.backend.client.cli;
+
+import ai.backend.client.BackendApiException;
+import ai.backend.client.BackendClientConfig;
+import ai.backend.client.BackendClientException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code bai} command. Exit codes: the code's own for {@code run} and {@code exec}, 0 for
+ * success, 1 for errors of the manager or the connection, 2 for invalid command lines.
+ */
+@Command(
+    name = "bai",
+    mixinStandardHelpOptions = true,
+    versionProvider = ClientVersion.class,
+    description = "Runs code in Backend.AI compute sessions through the manager's REST API.",
+    subcommands = {
+      RunCommand.class,
+      ExecCommand.class,
+      PsCommand.class,
+      InfoCommand.class,
+      RmCommand.class,
+      VersionCommand.class
+    },
+    footerHeading = "%nConfiguration:%n",
+    footer = {
+      "  BACKEND_ENDPOINT      manager URL (default http://127.0.0.1:8080)",
+      "  BACKEND_ACCESS_KEY    API access key",
+      "  BACKEND_SECRET_KEY    API secret key",
+      "  BACKEND_KEYPAIR_FILE  keypair file, read when the key variables are unset:",
+      "                        a properties file with endpoint, access_key and",
+      "                        secret_key (default: var/admin-keypair.properties",
+      "                        under the repository root)"
+    })
+public final class BaiCommand implements Callable<Integer> {
+
+  public static final int EXIT_ERROR = 1;
+  public static final int EXIT_USAGE = 2;
+
+  @Spec private CommandSpec spec;
+
+  private final CliContext context;
+
+  public BaiCommand(CliContext context) {
+    this.context = context;
+  }
+
+  CliContext context() {
+    return context;
+  }
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(
+        spec.commandLine(), "missing command: use run, exec, ps, info, rm or version");
+  }
+
+  public static void main(String[] args) {
+    CliContext context =
+        new CliContext(
+            System.getenv(),
+            BackendClientConfig.homeDirectory(),
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
+    int exitCode = execute(args, context, out, err);
+    out.flush();
+    err.flush();
+    System.exit(exitCode);
+  }
+
+  /** Runs the command line and returns the process exit code. */
+  public static int execute(String[] args, CliContext context, PrintWriter out, PrintWriter err) {
+    CommandLine commandLine = new CommandLine(new BaiCommand(context));
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setParameterExceptionHandler(BaiCommand::handleParameterException);
+    commandLine.setExecutionExceptionHandler(
+        (exception, failedCommand, parseResult) ->
+            handleExecutionException(exception, failedCommand, context));
+    int exitCode = commandLine.execute(args);
+    out.flush();
+    err.flush();
+    return exitCode;
+  }
+
+  private static int handleParameterException(ParameterException exception, String[] args) {
+    CommandLine failedCommand = exception.getCommandLine();
+    PrintWriter err = failedCommand.getErr();
+    err.println("bai: " + exception.getMessage());
+    UnmatchedArgumentException.printSuggestions(exception, err);
+    err.println("Try '" + failedCommand.getCommandSpec().qualifiedName() + " --help' for usage.");
+    err.flush();
+    return EXIT_USAGE;
+  }
+
+  private static int handleExecutionException(
+      Exception exception, CommandLine failedCommand, CliContext context) {
+    PrintWriter err = failedCommand.getErr();
+    if (exception instanceof BackendClientException clientException) {
+      err.println("bai: " + clientException.getMessage());
+      if (exception instanceof BackendApiException apiException && apiException.status() == 401) {
+        BackendClientConfig config = context.configIfLoaded();
+        if (config != null) {
+          err.println(
+              "bai: the manager rejected the keypair with access key "
+                  + config.accessKey()
+                  + " from "
+                  + config.keypairSource());
+        }
+      }
+    } else {
+      err.println("bai: internal error: " + exception);
+      exception.printStackTrace(err);
+    }
+    err.flush();
+    return EXIT_ERROR;
+  }
+}

@@ -1,0 +1,449 @@
+package ai.backend.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.backend.client.FakeManagerServer.RecordedRequest;
+import ai.backend.client.FakeManagerServer.Response;
+import ai.backend.common.auth.RequestSignature;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BackendClientTest {
+
+  private static final String ACCESS_KEY = "AKIATESTKEY000000001";
+  private static final String SECRET_KEY = "test-secret-key-0123456789";
+
+  private FakeManagerServer server;
+  private BackendClient client;
+
+  @BeforeEach
+  void startServer() throws IOException {
+    server = FakeManagerServer.start(ACCESS_KEY, SECRET_KEY);
+    client = new BackendClient(BackendClientConfig.of(server.endpoint(), ACCESS_KEY, SECRET_KEY));
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  @Test
+  void apiVersionRequestIsSigned() {
+    ApiVersion version = client.apiVersion();
+
+    assertEquals(RequestSignature.API_VERSION, version.version());
+    assertEquals("fake", version.manager());
+    RecordedRequest request = server.requests().get(0);
+    assertTrue(request.signatureValid());
+    assertEquals("GET", request.method());
+    assertEquals("/", request.pathAndQuery());
+    assertEquals(RequestSignature.API_VERSION, request.header("X-BackendAI-Version"));
+    assertNull(request.header("Content-Type"));
+    assertEquals(0, request.body().length);
+    assertTrue(
+        request.header("X-BackendAI-Date").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00"),
+        request.header("X-BackendAI-Date"));
+    assertTrue(
+        request
+            .header("Authorization")
+            .startsWith("BackendAI signMethod=HMAC-SHA256, credential=" + ACCESS_KEY + ":"));
+  }
+
+  @Test
+  void signedHostIncludesPort() {
+    client.apiVersion();
+
+    RecordedRequest request = server.requests().get(0);
+    String host = "127.0.0.1:" + server.port();
+    assertEquals(host, request.header("Host"));
+    assertEquals(expectedSignature(request, request.pathAndQuery(), host), signatureOf(request));
+    assertNotEquals(
+        expectedSignature(request, request.pathAndQuery(), "127.0.0.1"), signatureOf(request));
+  }
+
+  @Test
+  void queryStringIsSigned() {
+    client.listSessions("RUNNING");
+
+    RecordedRequest request = server.requests().get(0);
+    assertTrue(request.signatureValid());
+    assertEquals("/session?status=RUNNING", request.pathAndQuery());
+    String host = request.header("Host");
+    assertEquals(expectedSignature(request, "/session?status=RUNNING", host), signatureOf(request));
+    assertNotEquals(expectedSignature(request, "/session", host), signatureOf(request));
+  }
+
+  @Test
+  void requestBodyIsSigned() {
+    client.createSession(SessionSpec.of("python").withName("signed-body"));
+
+    RecordedRequest request = server.requests().get(0);
+    assertTrue(request.signatureValid());
+    assertEquals("application/json", request.header("Content-Type"));
+    assertEquals("python", request.json().get("image").asText());
+    assertEquals("signed-body", request.json().get("name").asText());
+    assertEquals("interactive", request.json().get("type").asText());
+    String host = request.header("Host");
+    assertEquals(expectedSignature(request, "/session", host), signatureOf(request));
+  }
+
+  @Test
+  void dateIsSentInUtcWithNumericOffset() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Clock seoul = Clock.fixed(now, ZoneId.of("Asia/Seoul"));
+    BackendClient seoulClient =
+        new BackendClient(BackendClientConfig.of(server.endpoint(), ACCESS_KEY, SECRET_KEY), seoul);
+
+    seoulClient.apiVersion();
+
+    RecordedRequest request = server.requests().get(0);
+    assertTrue(request.signatureValid());
+    assertEquals(now.toString().replace("Z", "+00:00"), request.header("X-BackendAI-Date"));
+  }
+
+  @Test
+  void wrongSecretKeyIsRejected() {
+    BackendClient wrongKey =
+        new BackendClient(BackendClientConfig.of(server.endpoint(), ACCESS_KEY, "wrong-secret"));
+
+    BackendApiException error = assertThrows(BackendApiException.class, wrongKey::apiVersion);
+
+    assertEquals(401, error.status());
+    assertEquals("https://api.backend.ai/probs/auth-failed", error.type());
+    assertEquals("auth-failed", error.kind());
+    assertFalse(server.requests().get(0).signatureValid());
+  }
+
+  @Test
+  void problemJsonBecomesApiException() {
+    BackendApiException error =
+        assertThrows(BackendApiException.class, () -> client.getSession("no-such-session"));
+
+    assertEquals(404, error.status());
+    assertEquals("https://api.backend.ai/probs/session-not-found", error.type());
+    assertEquals("session-not-found", error.kind());
+    assertEquals("Session not found", error.title());
+    assertEquals("no session with the id or name no-such-session", error.detail());
+    assertEquals(
+        "Session not found: no session with the id or name no-such-session"
+            + " (HTTP 404, session-not-found)",
+        error.getMessage());
+  }
+
+  @Test
+  void imageNotFoundNamesImage() {
+    BackendApiException error =
+        assertThrows(
+            BackendApiException.class, () -> client.createSession(SessionSpec.of("no-such-image")));
+
+    assertEquals(404, error.status());
+    assertEquals("image-not-found", error.kind());
+    assertTrue(error.detail().contains("no-such-image"), error.detail());
+  }
+
+  @Test
+  void nonProblemErrorKeepsBodyExcerpt() {
+    server.enqueue("GET", "/", new Response(502, "text/plain", "upstream unavailable"));
+
+    BackendApiException error = assertThrows(BackendApiException.class, client::apiVersion);
+
+    assertEquals(502, error.status());
+    assertNull(error.type());
+    assertEquals("upstream unavailable", error.detail());
+    assertTrue(error.getMessage().contains("HTTP 502"), error.getMessage());
+  }
+
+  @Test
+  void invalidJsonResponseIsReported() {
+    server.enqueue("GET", "/", new Response(200, "application/json", "<html>"));
+
+    BackendClientException error = assertThrows(BackendClientException.class, client::apiVersion);
+
+    assertFalse(error instanceof BackendApiException);
+    assertTrue(error.getMessage().contains("not valid JSON"), error.getMessage());
+  }
+
+  @Test
+  void sessionIdIsPercentEncodedInPath() {
+    assertThrows(BackendApiException.class, () -> client.getSession("a b/c"));
+
+    RecordedRequest request = server.requests().get(0);
+    assertEquals("/session/a%20b%2Fc", request.path());
+    assertTrue(request.signatureValid());
+  }
+
+  @Test
+  void createSessionSendsResourcesAndEnviron() {
+    SessionSpec spec =
+        SessionSpec.of("python")
+            .withResources(Map.of("mem", "512m", "cpu", "1"))
+            .withEnviron(Map.of("GREETING", "hello"));
+
+    SessionCreated created = client.createSession(spec);
+
+    assertTrue(created.created());
+    assertEquals("PENDING", created.status());
+    JsonNode body = server.requests().get(0).json();
+    assertEquals(
+        "{\"cpu\":\"1\",\"mem\":\"512m\"}", body.get("config").get("resources").toString());
+    assertEquals("{\"GREETING\":\"hello\"}", body.get("config").get("environ").toString());
+  }
+
+  @Test
+  void createSessionWithoutConfigOmitsIt() {
+    client.createSession(SessionSpec.of("python"));
+
+    JsonNode body = server.requests().get(0).json();
+    assertFalse(body.has("config"));
+    assertFalse(body.has("name"));
+  }
+
+  @Test
+  void existingSessionIsNotCreatedAgain() {
+    SessionCreated first = client.createSession(SessionSpec.of("python").withName("shared"));
+    SessionCreated second = client.createSession(SessionSpec.of("python").withName("shared"));
+
+    assertTrue(first.created());
+    assertFalse(second.created());
+    assertEquals(first.sessionId(), second.sessionId());
+  }
+
+  @Test
+  void sessionLifecycleCalls() {
+    SessionCreated created =
+        client.createSession(SessionSpec.of("python").withResources(Map.of("cpu", "1")));
+
+    SessionInfo running = client.waitUntilRunning(created.sessionId(), Duration.ofSeconds(5));
+    SessionList list = client.listSessions();
+    SessionDestroyed destroyed = client.destroySession(created.sessionId());
+    SessionInfo terminated = client.getSession(created.sessionId());
+
+    assertEquals("RUNNING", running.status());
+    assertEquals("python", running.image());
+    assertEquals(Map.of("cpu", "1"), running.requestedSlots());
+    assertEquals(1, list.totalCount());
+    assertEquals(created.sessionId(), list.items().get(0).sessionId());
+    assertEquals("TERMINATED", destroyed.status());
+    assertEquals("TERMINATED", terminated.status());
+    assertTrue(server.requests().stream().allMatch(RecordedRequest::signatureValid));
+  }
+
+  @Test
+  void waitUntilRunningPolls() {
+    server.setPollsUntilRunning(4);
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    SessionInfo session =
+        client.waitUntilRunning(
+            created.sessionId(), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(20));
+
+    assertTrue(session.isRunning());
+    assertEquals(4, server.requests("GET", "/session/").size());
+  }
+
+  @Test
+  void waitUntilRunningFailsWithStatusInfo() {
+    server.failSessions("ERROR", "no agent has 64 CPUs free");
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    SessionFailedException error =
+        assertThrows(
+            SessionFailedException.class,
+            () -> client.waitUntilRunning(created.sessionId(), Duration.ofSeconds(5)));
+
+    assertEquals("ERROR", error.session().status());
+    assertTrue(error.getMessage().contains("no agent has 64 CPUs free"), error.getMessage());
+  }
+
+  @Test
+  void waitUntilRunningTimesOut() {
+    server.setPollsUntilRunning(Integer.MAX_VALUE);
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    BackendClientException error =
+        assertThrows(
+            BackendClientException.class,
+            () ->
+                client.waitUntilRunning(
+                    created.sessionId(),
+                    Duration.ofMillis(300),
+                    Duration.ofMillis(20),
+                    Duration.ofMillis(50)));
+
+    assertFalse(error instanceof SessionFailedException);
+    assertTrue(error.getMessage().contains("timed out after 0.3 s"), error.getMessage());
+    assertTrue(error.getMessage().contains("PENDING"), error.getMessage());
+  }
+
+  @Test
+  void continuedRunIsFollowedInOrder() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"continued\", \"console\": [[\"stdout\", \"one \"]], \"exitCode\": null}");
+    server.enqueueExecuteResult(
+        "{\"status\": \"continued\", \"console\": [[\"stderr\", \"warn\\n\"],"
+            + " [\"stdout\", \"two \"]], \"exitCode\": null}");
+    server.enqueueExecuteResult(
+        "{\"status\": \"finished\", \"console\": [[\"stdout\", \"three\\n\"]], \"exitCode\": 0}");
+    List<String> seen = new ArrayList<>();
+
+    RunResult run =
+        client.runCode(
+            created.sessionId(), "print('one two three')", item -> seen.add(item.text()));
+
+    assertEquals("one two three\n", run.stdout());
+    assertEquals("warn\n", run.stderr());
+    assertEquals(List.of("one ", "warn\n", "two ", "three\n"), seen);
+    assertEquals("finished", run.status());
+    assertEquals(0, run.exitCode());
+    assertEquals(3, run.steps());
+
+    List<RecordedRequest> executions = server.requests("POST", "/session/");
+    assertEquals(3, executions.size());
+    List<String> modes = executions.stream().map(r -> r.json().get("mode").asText()).toList();
+    assertEquals(List.of("query", "continue", "continue"), modes);
+    for (RecordedRequest execution : executions) {
+      assertEquals(run.runId(), execution.json().get("runId").asText());
+      assertTrue(execution.signatureValid());
+    }
+    assertEquals("print('one two three')", executions.get(0).json().get("code").asText());
+    assertEquals("", executions.get(1).json().get("code").asText());
+    assertEquals("", executions.get(2).json().get("code").asText());
+  }
+
+  @Test
+  void waitingInputSendsInputLine() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"waiting-input\", \"console\": [[\"stdout\", \"name? \"]]}");
+    server.enqueueExecuteResult(
+        "{\"status\": \"finished\", \"console\": [[\"stdout\", \"hi ada\\n\"]], \"exitCode\": 0}");
+    RunListener listener =
+        new RunListener() {
+          @Override
+          public void onConsole(ConsoleItem item) {}
+
+          @Override
+          public String onInputRequest(ExecutionResult prompt) {
+            return "ada";
+          }
+        };
+
+    RunResult run = client.runCode(created.sessionId(), "print('hi', input('name? '))", listener);
+
+    assertEquals("name? hi ada\n", run.stdout());
+    List<RecordedRequest> executions = server.requests("POST", "/session/");
+    assertEquals("input", executions.get(1).json().get("mode").asText());
+    assertEquals("ada", executions.get(1).json().get("code").asText());
+    assertEquals(run.runId(), executions.get(1).json().get("runId").asText());
+  }
+
+  @Test
+  void waitingInputWithoutSourceFails() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.enqueueExecuteResult("{\"status\": \"waiting-input\", \"console\": []}");
+
+    BackendClientException error =
+        assertThrows(
+            BackendClientException.class,
+            () -> client.runCode(created.sessionId(), "input()", item -> {}));
+
+    assertTrue(error.getMessage().contains("waiting for standard input"), error.getMessage());
+  }
+
+  @Test
+  void executeSendsModeCodeRunIdAndOptions() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    ExecutionResult result =
+        client.execute(created.sessionId(), ExecutionMode.QUERY, "1+1", "run-0001", Map.of("k", 1));
+
+    JsonNode body = server.requests("POST", "/session/").get(0).json();
+    assertEquals("query", body.get("mode").asText());
+    assertEquals("1+1", body.get("code").asText());
+    assertEquals("run-0001", body.get("runId").asText());
+    assertEquals("{\"k\":1}", body.get("options").toString());
+    assertEquals("run-0001", result.runId());
+    assertEquals("finished", result.status());
+  }
+
+  @Test
+  void consoleItemsOfEveryKindAreRead() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"finished\", \"exitCode\": 0, \"files\": [], \"options\": null,"
+            + " \"console\": [[\"stdout\", \"a\"], [\"media\", [\"image/svg+xml\", \"<svg/>\"]],"
+            + " [\"html\", \"<p>é</p>\"]]}");
+
+    ExecutionResult result =
+        client.execute(created.sessionId(), ExecutionMode.QUERY, "", "run-0002", null);
+
+    assertEquals(3, result.console().size());
+    assertEquals("[media image/svg+xml, 6 bytes]", result.console().get(1).summary());
+    assertEquals("[html, 9 bytes]", result.console().get(2).summary());
+  }
+
+  @Test
+  void connectionRefusedNamesEndpointAndQuickstart() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    String endpoint = "http://127.0.0.1:" + closedPort;
+    BackendClient unreachable =
+        new BackendClient(BackendClientConfig.of(endpoint, ACCESS_KEY, SECRET_KEY));
+
+    BackendClientException error =
+        assertThrows(BackendClientException.class, unreachable::apiVersion);
+
+    assertTrue(error.getMessage().contains(endpoint), error.getMessage());
+    assertTrue(error.getMessage().contains("./quickstart.sh"), error.getMessage());
+    assertFalse(error.getMessage().contains(SECRET_KEY));
+  }
+
+  @Test
+  void hostHeaderOmitsDefaultPorts() {
+    assertEquals("127.0.0.1:8080", SignedHttpTransport.hostHeader(URI.create("http://127.0.0.1:8080/")));
+    assertEquals("localhost", SignedHttpTransport.hostHeader(URI.create("http://localhost/")));
+    assertEquals("localhost", SignedHttpTransport.hostHeader(URI.create("http://localhost:80/")));
+    assertEquals("localhost", SignedHttpTransport.hostHeader(URI.create("https://localhost:443/")));
+    assertEquals("localhost:80", SignedHttpTransport.hostHeader(URI.create("https://localhost:80/")));
+    assertEquals("[::1]:8080", SignedHttpTransport.hostHeader(URI.create("http://[::1]:8080/")));
+  }
+
+  private static String signatureOf(RecordedRequest request) {
+    return RequestSignature.parseAuthorization(request.header("Authorization")).signature();
+  }
+
+  private static String expectedSignature(RecordedRequest request, String pathAndQuery, String host) {
+    RequestSignature.SignedRequest signed =
+        new RequestSignature.SignedRequest(
+            request.method(),
+            pathAndQuery,
+            request.header("X-BackendAI-Date"),
+            host,
+            request.header("Content-Type"),
+            RequestSignature.API_VERSION,
+            RequestSignature.sha256Hex(request.bodyText().getBytes(StandardCharsets.UTF_8)));
+    return RequestSignature.sign(SECRET_KEY, signed);
+  }
+}

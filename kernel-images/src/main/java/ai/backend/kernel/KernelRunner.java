@@ -1,0 +1,195 @@
+package ai.backend.kernel;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * Kernel runner: the process that the agent talks to inside a kernel container.
+ *
+ * <p>It binds a PULL socket for the agent's requests and a PUSH socket for records (see
+ * docs/protocols.md) and runs the user's code through a language driver. Each ZeroMQ socket is used
+ * by one thread: the receiver thread owns the PULL socket and the {@link RecordSender} thread owns
+ * the PUSH socket.
+ *
+ * <p>Supported operations are {@code status}, {@code code} and {@code interrupt}. Others end at
+ * once with a {@code stderr} record and exit code 1.
+ */
+public final class KernelRunner implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(KernelRunner.class.getName());
+
+  /** How often the receiver thread checks whether the runner is closing. */
+  private static final int RECEIVE_TIMEOUT_MILLIS = 200;
+
+  /** How long closing the context waits for unsent records. */
+  private static final int LINGER_MILLIS = 1_000;
+
+  private final RunnerConfig config;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private Thread receiver;
+  private ZContext context;
+  private RecordSender sender;
+  private DriverSupervisor supervisor;
+  private volatile boolean running;
+  private volatile boolean receiverFailed;
+
+  public KernelRunner(RunnerConfig config) {
+    this.config = config;
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    LogFormat.install();
+    RunnerConfig config;
+    try {
+      config = RunnerConfig.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      LOG.severe(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    KernelRunner runner = new KernelRunner(config);
+    try {
+      runner.start();
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "Starting the kernel runner failed: " + e.getMessage(), e);
+      runner.close();
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(runner::close, "shutdown"));
+    runner.receiver.join();
+    if (runner.receiverFailed) {
+      runner.close();
+      System.exit(1);
+    }
+  }
+
+  /**
+   * Binds the sockets and starts the driver and the threads.
+   *
+   * @throws IllegalArgumentException if the runtime type has no driver
+   * @throws ZMQException if a socket cannot bind, for example because the port is in use
+   */
+  public void start() {
+    List<String> driverCommand = DriverCommand.forConfig(config);
+    context = new ZContext();
+    context.setLinger(LINGER_MILLIS);
+    ZMQ.Socket requests = context.createSocket(SocketType.PULL);
+    requests.setReceiveTimeOut(RECEIVE_TIMEOUT_MILLIS);
+    requests.bind(config.inEndpoint());
+    ZMQ.Socket records = context.createSocket(SocketType.PUSH);
+    records.bind(config.outEndpoint());
+
+    sender = new RecordSender(records);
+    sender.start();
+    supervisor = new DriverSupervisor(config.runtimeType(), driverCommand, sender::send);
+    supervisor.start();
+
+    running = true;
+    receiver = new Thread(() -> receiveLoop(requests), "request-receiver");
+    receiver.start();
+    LOG.info(
+        "Kernel runner started: requests on "
+            + config.inEndpoint()
+            + ", records on "
+            + config.outEndpoint()
+            + ", runtime "
+            + config.runtimeType()
+            + " at "
+            + config.runtimePath()
+            + ".");
+  }
+
+  /** Stops receiving, stops the driver, sends what is queued and closes the sockets. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    running = false;
+    try {
+      if (receiver != null) {
+        receiver.join();
+      }
+      if (supervisor != null) {
+        supervisor.close();
+      }
+      if (sender != null) {
+        sender.stop();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (context != null) {
+        context.close();
+      }
+    }
+    LOG.info("Kernel runner stopped.");
+  }
+
+  private void receiveLoop(ZMQ.Socket requests) {
+    try {
+      while (running) {
+        byte[] operation = requests.recv(0);
+        if (operation == null) {
+          continue;
+        }
+        String payload = "";
+        if (requests.hasReceiveMore()) {
+          payload = new String(requests.recv(0), StandardCharsets.UTF_8);
+        }
+        int extraFrames = 0;
+        while (requests.hasReceiveMore()) {
+          requests.recv(0);
+          extraFrames++;
+        }
+        if (extraFrames > 0) {
+          LOG.warning("Ignored " + extraFrames + " frames after the payload of a request.");
+        }
+        handle(new String(operation, StandardCharsets.US_ASCII), payload);
+      }
+    } catch (ZMQException e) {
+      if (running) {
+        receiverFailed = true;
+        LOG.log(Level.SEVERE, "Receiving requests failed; the runner stops.", e);
+      }
+    } finally {
+      requests.close();
+    }
+  }
+
+  private void handle(String operation, String payload) {
+    try {
+      switch (operation) {
+        case "status" -> supervisor.requestStatus();
+        case "code" -> supervisor.runCode(payload);
+        case "interrupt" -> supervisor.interrupt();
+        case "clean" -> rejectUnsupported(operation, "clean-finished");
+        case "build" -> rejectUnsupported(operation, "build-finished");
+        default -> rejectUnsupported(operation, "finished");
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "Handling a '" + operation + "' request failed", e);
+    }
+  }
+
+  /**
+   * Ends an unsupported request with a stderr record and exit code 1, using the record that the
+   * agent waits for after that operation.
+   */
+  private void rejectUnsupported(String operation, String finishedType) {
+    LOG.warning("Rejected the unsupported operation '" + operation + "'.");
+    sender.send(
+        new Record(
+            "stderr",
+            "The '" + operation + "' operation is not supported by this kernel runner yet.\n"));
+    sender.send(Record.finished(finishedType, 1));
+  }
+}

@@ -1,0 +1,95 @@
+package ai.backend.kernel;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Settings of the kernel runner, read from environment variables.
+ *
+ * @param bindAddress ZeroMQ address without the port that both sockets bind to, such as {@code
+ *     tcp://*}
+ * @param portIn TCP port of the PULL socket that receives the agent's requests
+ * @param portOut TCP port of the PUSH socket that sends records to the agent
+ * @param runtimeType language of the kernel, which selects the driver, such as {@code python}
+ * @param runtimePath interpreter that runs the driver, such as {@code /usr/bin/python3}
+ * @param driversDir folder that contains one driver folder per runtime type
+ */
+public record RunnerConfig(
+    String bindAddress,
+    int portIn,
+    int portOut,
+    String runtimeType,
+    String runtimePath,
+    Path driversDir) {
+
+  public static final String RUNTIME_TYPE = "BACKENDAI_RUNTIME_TYPE";
+  public static final String RUNTIME_PATH = "BACKENDAI_RUNTIME_PATH";
+  public static final String BIND = "BACKENDAI_RUNNER_BIND";
+  public static final String PORT_IN = "BACKENDAI_RUNNER_PORT_IN";
+  public static final String PORT_OUT = "BACKENDAI_RUNNER_PORT_OUT";
+  public static final String DRIVERS_DIR = "BACKENDAI_RUNNER_DRIVERS_DIR";
+
+  public static final String DEFAULT_BIND = "tcp://*";
+  public static final int DEFAULT_PORT_IN = 2000;
+  public static final int DEFAULT_PORT_OUT = 2001;
+
+  /** Drivers folder of the runner bundle, which is mounted at /opt/kernel. */
+  public static final Path DEFAULT_DRIVERS_DIR = Path.of("/opt/kernel/drivers");
+
+  /**
+   * Reads the settings from environment variables.
+   *
+   * @throws IllegalArgumentException if a required variable is missing or a port is invalid
+   */
+  public static RunnerConfig fromEnvironment(Map<String, String> env) {
+    String runtimeType = required(env, RUNTIME_TYPE);
+    String runtimePath = required(env, RUNTIME_PATH);
+    String bind = env.getOrDefault(BIND, DEFAULT_BIND);
+    int portIn = port(env, PORT_IN, DEFAULT_PORT_IN);
+    int portOut = port(env, PORT_OUT, DEFAULT_PORT_OUT);
+    String driversDir = env.get(DRIVERS_DIR);
+    return new RunnerConfig(
+        bind,
+        portIn,
+        portOut,
+        runtimeType,
+        runtimePath,
+        driversDir == null || driversDir.isBlank() ? DEFAULT_DRIVERS_DIR : Path.of(driversDir));
+  }
+
+  /** Returns the address that the PULL socket binds to. */
+  public String inEndpoint() {
+    return bindAddress + ":" + portIn;
+  }
+
+  /** Returns the address that the PUSH socket binds to. */
+  public String outEndpoint() {
+    return bindAddress + ":" + portOut;
+  }
+
+  private static String required(Map<String, String> env, String name) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(
+          "Missing environment variable " + name + "; the agent sets it from the image labels.");
+    }
+    return value;
+  }
+
+  private static int port(Map<String, String> env, String name, int defaultPort) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultPort;
+    }
+    try {
+      int port = Integer.parseInt(value.trim());
+      if (port < 1 || port > 65535) {
+        throw new NumberFormatException("out of range");
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid " + name + " '" + value + "': expected a TCP port from 1 to 65535.", e);
+    }
+  }
+}

@@ -1,0 +1,365 @@
+package ai.backend.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.backend.kernel.tools.RunnerClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the kernel runner in this JVM with the host's Python and the driver from the source tree,
+ * and talks to it over loopback ZeroMQ sockets as the agent does.
+ */
+class KernelRunnerTest {
+
+  private static final String PYTHON = "/usr/bin/python3";
+
+  /** Upper bound for one request; runs here take milliseconds. */
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private KernelRunner runner;
+  private RunnerClient client;
+
+  /** Records of one run, up to and including its finished record. */
+  private record Run(List<Record> records, int exitCode) {
+
+    String stdout() {
+      return text("stdout");
+    }
+
+    String stderr() {
+      return text("stderr");
+    }
+
+    private String text(String type) {
+      return records.stream()
+          .filter(r -> r.type().equals(type))
+          .map(Record::payload)
+          .collect(Collectors.joining());
+    }
+  }
+
+  @BeforeAll
+  static void checkPython() {
+    assertTrue(Files.isExecutable(Path.of(PYTHON)), "The tests need Python 3 at " + PYTHON);
+    LogFormat.install();
+  }
+
+  @BeforeEach
+  void startRunner() throws IOException {
+    int[] ports = freeLoopbackPorts();
+    String driversDir = System.getenv().getOrDefault("BACKENDAI_TEST_DRIVERS_DIR", "drivers");
+    Map<String, String> env =
+        Map.of(
+            RunnerConfig.RUNTIME_TYPE,
+            "python",
+            RunnerConfig.RUNTIME_PATH,
+            PYTHON,
+            RunnerConfig.BIND,
+            "tcp://127.0.0.1",
+            RunnerConfig.PORT_IN,
+            Integer.toString(ports[0]),
+            RunnerConfig.PORT_OUT,
+            Integer.toString(ports[1]),
+            RunnerConfig.DRIVERS_DIR,
+            driversDir);
+    runner = new KernelRunner(RunnerConfig.fromEnvironment(env));
+    runner.start();
+    client = new RunnerClient("127.0.0.1", ports[0], ports[1]);
+    awaitReady();
+  }
+
+  @AfterEach
+  void stopRunner() {
+    if (client != null) {
+      client.close();
+    }
+    if (runner != null) {
+      runner.close();
+    }
+  }
+
+  @Test
+  void statusAfterReadyIsAnsweredAgain() {
+    awaitReady();
+  }
+
+  @Test
+  void namespacePersistsAcrossRuns() {
+    Run assign = run("x = 41");
+    assertEquals(0, assign.exitCode());
+    assertEquals("", assign.stdout());
+
+    Run print = run("print(x + 1)");
+    assertEquals("42\n", print.stdout());
+    assertEquals("", print.stderr());
+    assertEquals(0, print.exitCode());
+  }
+
+  @Test
+  void interleavedStdoutAndStderrKeepOrder() {
+    Run run =
+        run(
+            """
+            import sys
+            for i in range(5):
+                print(f"out{i}")
+                print(f"err{i}", file=sys.stderr)
+            """);
+    List<Record> expected = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      expected.add(new Record("stdout", "out" + i + "\n"));
+      expected.add(new Record("stderr", "err" + i + "\n"));
+    }
+    assertEquals(expected, mergeAdjacent(outputRecords(run)));
+    assertEquals(0, run.exitCode());
+  }
+
+  @Test
+  void exceptionPrintsTracebackAndStateSurvives() {
+    run("kept = 'still here'");
+    Run failing =
+        run(
+            """
+            def check(value):
+                raise ValueError(f"bad value {value}")
+            check(7)
+            """);
+    assertEquals(1, failing.exitCode());
+    assertEquals("", failing.stdout());
+    assertTrue(
+        failing.stderr().startsWith("Traceback (most recent call last):\n"), failing.stderr());
+    assertTrue(failing.stderr().contains("line 2, in check"), failing.stderr());
+    assertTrue(failing.stderr().endsWith("ValueError: bad value 7\n"), failing.stderr());
+    assertFalse(failing.stderr().contains("driver.py"), failing.stderr());
+
+    Run next = run("print(kept)");
+    assertEquals("still here\n", next.stdout());
+    assertEquals(0, next.exitCode());
+  }
+
+  @Test
+  void syntaxErrorEndsRunWithExitCodeOne() {
+    Run run = run("def broken(:\n");
+    assertEquals(1, run.exitCode());
+    assertTrue(run.stderr().contains("SyntaxError"), run.stderr());
+  }
+
+  @Test
+  void osSystemOutputArrives() {
+    Run run = run("import os\nos.system('echo hi')");
+    assertEquals("hi\n", run.stdout());
+    assertEquals(0, run.exitCode());
+  }
+
+  @Test
+  void childProcessOutputKeepsOrderWithPrint() {
+    Run run = run("import os\nprint('a')\nos.system('echo b; echo c >&2')\nprint('d')");
+    assertEquals(
+        List.of(
+            new Record("stdout", "a\nb\n"),
+            new Record("stderr", "c\n"),
+            new Record("stdout", "d\n")),
+        mergeAdjacent(outputRecords(run)));
+  }
+
+  @Test
+  void invalidUtf8OnFileDescriptorIsReplaced() {
+    Run run = run("import os\nos.write(1, b'ok \\xff\\xfe end\\n')");
+    assertEquals("ok \uFFFD\uFFFD end\n", run.stdout());
+    assertEquals(0, run.exitCode());
+  }
+
+  @Test
+  void loneSurrogateIsReplaced() {
+    Run run = run("print('a\\udcffb')");
+    assertEquals("a\uFFFDb\n", run.stdout());
+  }
+
+  @Test
+  void nonAsciiTextPassesThrough() {
+    Run run = run("print('h\\u00e9llo \\u2713 \\U0001F600')");
+    assertEquals("héllo ✓ \uD83D\uDE00\n", run.stdout());
+  }
+
+  @Test
+  void largeOutputArrivesComplete() {
+    Run longLine = run("print('x' * 200000)");
+    assertEquals("x".repeat(200000) + "\n", longLine.stdout());
+
+    Run manyLines = run("for i in range(20000):\n    print(i)");
+    String expected =
+        IntStream.range(0, 20000).mapToObj(i -> i + "\n").collect(Collectors.joining());
+    assertEquals(expected, manyLines.stdout());
+  }
+
+  @Test
+  void interruptStopsBusyLoopAndNextRunWorks() {
+    client.send("code", "print('started', flush=True)\nwhile True:\n    pass\n");
+    List<Record> records = new ArrayList<>(awaitRecord(r -> r.type().equals("stdout")));
+    assertEquals("started\n", records.get(records.size() - 1).payload());
+
+    client.send("interrupt", "");
+    records.addAll(awaitRecord(r -> r.type().equals("finished")));
+    Run interrupted = new Run(records, RunnerClient.exitCode(records.get(records.size() - 1)));
+    assertEquals(130, interrupted.exitCode());
+    assertTrue(interrupted.stderr().endsWith("KeyboardInterrupt\n"), interrupted.stderr());
+
+    Run next = run("print('after')");
+    assertEquals("after\n", next.stdout());
+    assertEquals(0, next.exitCode());
+  }
+
+  @Test
+  void interruptStopsSleep() {
+    client.send("code", "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n");
+    awaitRecord(r -> r.type().equals("stdout"));
+    client.send("interrupt", "");
+    List<Record> records = awaitRecord(r -> r.type().equals("finished"));
+    assertEquals(130, RunnerClient.exitCode(records.get(records.size() - 1)));
+  }
+
+  @Test
+  void systemExitSetsExitCode() {
+    assertEquals(3, run("raise SystemExit(3)").exitCode());
+    assertEquals(0, run("import sys\nsys.exit()").exitCode());
+
+    Run message = run("import sys\nsys.exit('stopped here')");
+    assertEquals(1, message.exitCode());
+    assertEquals("stopped here\n", message.stderr());
+
+    assertEquals("alive\n", run("print('alive')").stdout());
+  }
+
+  @Test
+  void unsupportedOperationsEndWithExitCodeOne() {
+    for (String[] operation :
+        new String[][] {
+          {"exec", "finished"}, {"complete", "finished"}, {"build", "build-finished"}
+        }) {
+      client.send(operation[0], "*");
+      List<Record> records = awaitRecord(r -> r.type().equals(operation[1]));
+      Record stderr = records.get(records.size() - 2);
+      assertEquals("stderr", stderr.type());
+      assertTrue(stderr.payload().contains("not supported"), stderr.payload());
+      assertEquals(1, RunnerClient.exitCode(records.get(records.size() - 1)));
+    }
+  }
+
+  @Test
+  void driverCrashIsReportedAndDriverRestarts() {
+    run("lost = 1");
+    Run crash = run("import os\nos._exit(7)");
+    assertEquals(7, crash.exitCode());
+    assertTrue(crash.stderr().contains("exited with code 7"), crash.stderr());
+
+    awaitReady();
+    Run next = run("print('lost' in globals())");
+    assertEquals("False\n", next.stdout());
+    assertEquals(0, next.exitCode());
+  }
+
+  @Test
+  void closeStopsDriverAndItsChildren() throws InterruptedException {
+    Run run =
+        run(
+            "import os, subprocess\nchild = subprocess.Popen(['sleep', '600'])\n"
+                + "print(os.getpid(), child.pid)");
+    String[] pids = run.stdout().strip().split(" ");
+    long driverPid = Long.parseLong(pids[0]);
+    long childPid = Long.parseLong(pids[1]);
+
+    runner.close();
+
+    for (long pid : new long[] {driverPid, childPid}) {
+      Instant deadline = Instant.now().plus(TIMEOUT);
+      while (isAlive(pid) && Instant.now().isBefore(deadline)) {
+        Thread.sleep(50);
+      }
+      assertFalse(isAlive(pid), "process " + pid + " is still running");
+    }
+  }
+
+  private static boolean isAlive(long pid) {
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    return handle.isPresent() && handle.get().isAlive();
+  }
+
+  private void awaitReady() {
+    client.send("status", "");
+    List<Record> records = awaitRecord(r -> r.type().equals("status"));
+    assertEquals(1, records.size(), "records before status: " + records);
+    assertEquals("{\"ready\":true}", records.get(0).payload());
+  }
+
+  private Run run(String code) {
+    client.send("code", code);
+    List<Record> records = awaitRecord(r -> r.type().equals("finished"));
+    return new Run(records, RunnerClient.exitCode(records.get(records.size() - 1)));
+  }
+
+  /** Receives records until one matches, and returns all of them, failing at the deadline. */
+  private List<Record> awaitRecord(Predicate<Record> last) {
+    List<Record> records = new ArrayList<>();
+    Instant deadline = Instant.now().plus(TIMEOUT);
+    while (Instant.now().isBefore(deadline)) {
+      Record record = client.receive(Duration.between(Instant.now(), deadline));
+      if (record == null) {
+        break;
+      }
+      records.add(record);
+      if (last.test(record)) {
+        return records;
+      }
+    }
+    return fail("No expected record within " + TIMEOUT.toSeconds() + " s; received: " + records);
+  }
+
+  private static List<Record> outputRecords(Run run) {
+    return run.records().stream()
+        .filter(r -> r.type().equals("stdout") || r.type().equals("stderr"))
+        .toList();
+  }
+
+  /** Joins neighbouring records of one type, because how writes are batched may vary. */
+  private static List<Record> mergeAdjacent(List<Record> records) {
+    List<Record> merged = new ArrayList<>();
+    for (Record record : records) {
+      int lastIndex = merged.size() - 1;
+      if (lastIndex >= 0 && merged.get(lastIndex).type().equals(record.type())) {
+        Record previous = merged.get(lastIndex);
+        merged.set(lastIndex, new Record(record.type(), previous.payload() + record.payload()));
+      } else {
+        merged.add(record);
+      }
+    }
+    return merged;
+  }
+
+  private static int[] freeLoopbackPorts() throws IOException {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    try (ServerSocket first = new ServerSocket(0, 1, loopback);
+        ServerSocket second = new ServerSocket(0, 1, loopback)) {
+      return new int[] {first.getLocalPort(), second.getLocalPort()};
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package ai.backend.manager.application;
+
+import ai.backend.manager.domain.model.AgentStatus;
+import ai.backend.manager.domain.model.KernelImage;
+import jakarta.ejb.Stateless;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Resolves the image names users type to the images agents report. Besides the full name ({@code
+ * backendai/python:3.11-debian12}) an image answers to its name without the {@code backendai/}
+ * namespace, to its tag without the distribution suffix ({@code python:3.11}) and to its bare
+ * repository name ({@code python}); when several images match, the highest tag wins.
+ */
+@Stateless
+public class ImageRegistry {
+
+  private static final String NAMESPACE = "backendai/";
+
+  @PersistenceContext(unitName = "backendai")
+  private EntityManager em;
+
+  /** Finds the image that a user's name refers to among images of ALIVE agents. */
+  public Optional<KernelImage> resolve(String requested) {
+    if (requested == null || requested.isBlank()) {
+      return Optional.empty();
+    }
+    String wanted = requested.trim();
+    return liveImages().stream()
+        .filter(image -> aliasesOf(image.getName()).contains(wanted))
+        .max(Comparator.comparing(KernelImage::getName));
+  }
+
+  /** Lists the images that at least one ALIVE agent reports. */
+  public List<KernelImage> liveImages() {
+    return em.createQuery(
+            "select distinct i from KernelImage i, Agent a"
+                + " where a.status = :alive and exists (select 1 from AgentImage ai"
+                + " where ai.agentId = a.id and ai.imageName = i.name)",
+            KernelImage.class)
+        .setParameter("alive", AgentStatus.ALIVE)
+        .getResultList();
+  }
+
+  /** Returns the names an image answers to, the full name first. */
+  public static List<String> aliasesOf(String name) {
+    String shortName = name.startsWith(NAMESPACE) ? name.substring(NAMESPACE.length()) : name;
+    int colon = shortName.lastIndexOf(':');
+    if (colon < 0) {
+      return List.of(name, shortName);
+    }
+    String repository = shortName.substring(0, colon);
+    String tag = shortName.substring(colon + 1);
+    int dash = tag.indexOf('-');
+    String version = dash < 0 ? tag : tag.substring(0, dash);
+    return List.of(name, shortName, repository + ":" + version, repository);
+  }
+}

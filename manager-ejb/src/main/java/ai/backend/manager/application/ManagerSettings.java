@@ -1,0 +1,50 @@
+package ai.backend.manager.application;
+
+import java.time.Duration;
+
+/**
+ * Tunable limits of the manager, read from system properties (set them in WildFly's configuration
+ * or with {@code -D} on its command line).
+ */
+public final class ManagerSettings {
+
+  private ManagerSettings() {}
+
+  /** How long an execute call collects output before it returns {@code continued}. */
+  public static Duration flushTimeout() {
+    return Duration.ofMillis(longProperty("backendai.execute.flush-timeout-ms", 5_000));
+  }
+
+  /** How long past the flush timeout the manager waits for the agent's reply. */
+  public static Duration agentReplyMargin() {
+    return Duration.ofMillis(longProperty("backendai.execute.reply-margin-ms", 15_000));
+  }
+
+  /** How long a scheduled session may wait for its agent to report the kernel started. */
+  public static Duration kernelStartTimeout() {
+    return Duration.ofSeconds(longProperty("backendai.kernel.start-timeout-seconds", 180));
+  }
+
+  /** How long an agent may stay silent before it is marked LOST. */
+  public static Duration agentHeartbeatTimeout() {
+    return Duration.ofSeconds(longProperty("backendai.agent.heartbeat-timeout-seconds", 30));
+  }
+
+  /** Largest code payload of one execute call, in bytes. */
+  public static int maxCodeBytes() {
+    return (int) longProperty("backendai.execute.max-code-bytes", 1 << 20);
+  }
+
+  private static long longProperty(String name, long defaultValue) {
+    String value = System.getProperty(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException(
+          "system property " + name + " must be a whole number, not '" + value + "'", e);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package ai.backend.manager.application;
+
+import ai.backend.manager.application.SessionService.SessionEnqueued;
+import jakarta.ejb.Asynchronous;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.DependsOn;
+import jakarta.ejb.EJB;
+import jakarta.ejb.Schedule;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the scheduler every two seconds and right after a session is enqueued, one pass at a time on
+ * this node. Other manager nodes may run their passes at the same time; the row locks in {@link
+ * SchedulingService} keep them apart.
+ */
+@Singleton
+@Startup
+@DependsOn("SchemaMigration")
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+public class SchedulerTimer {
+
+  private static final Logger LOG = Logger.getLogger(SchedulerTimer.class);
+
+  private final ReentrantLock passLock = new ReentrantLock();
+
+  @EJB private SchedulingService scheduling;
+
+  @EJB private SchedulerTimer self;
+
+  @Schedule(second = "*/2", minute = "*", hour = "*", persistent = false)
+  void tick() {
+    runPass();
+  }
+
+  /** Schedules soon after a new session is committed. */
+  public void onEnqueued(@Observes(during = TransactionPhase.AFTER_SUCCESS) SessionEnqueued event) {
+    self.runPassAsync();
+  }
+
+  @Asynchronous
+  public void runPassAsync() {
+    runPass();
+  }
+
+  private void runPass() {
+    if (!passLock.tryLock()) {
+      return;
+    }
+    try {
+      int placed;
+      do {
+        placed = scheduling.placePending();
+      } while (placed > 0);
+      scheduling.failStuckStarts();
+      scheduling.markLostAgents();
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "Scheduler pass failed; the next pass retries");
+    } finally {
+      passLock.unlock();
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package ai.backend.manager.interfaces.rest;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Map;
+
+/**
+ * Body of {@code POST /session} as Backend.AI's clients send it. {@code lang} is the older name of
+ * {@code image}, and {@code clientSessionToken} the older name of {@code name}; fields this version
+ * does not use yet (group, domain, tag, mounts, ...) are ignored.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record CreateSessionRequest(
+    String image, String lang, String name, String clientSessionToken, String type, Config config) {
+
+  /** The {@code config} object: resources and environment. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Config(Map<String, Object> resources, Map<String, String> environ) {}
+
+  String imageName() {
+    return image != null ? image : lang;
+  }
+
+  String sessionName() {
+    return name != null ? name : clientSessionToken;
+  }
+}

@@ -1,0 +1,125 @@
+package ai.backend.manager.interfaces.rest;
+
+import ai.backend.common.protocol.AgentReply;
+import ai.backend.manager.application.ExecutionService;
+import ai.backend.manager.application.ExecutionService.ExecuteRequest;
+import ai.backend.manager.application.ManagerException;
+import ai.backend.manager.application.SessionService;
+import ai.backend.manager.application.SessionService.CreateRequest;
+import ai.backend.manager.application.SessionService.CreateResult;
+import ai.backend.manager.application.SessionView;
+import ai.backend.manager.domain.model.SessionStatus;
+import jakarta.ejb.EJB;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Backend.AI's session API: create, list, inspect, execute in and destroy sessions. */
+@Path("/session")
+@Produces(MediaType.APPLICATION_JSON)
+public class SessionResource {
+
+  private static final int MAX_LIST = 1000;
+
+  @EJB private SessionService sessions;
+
+  @EJB private ExecutionService execution;
+
+  @Context private SecurityContext security;
+
+  private String caller() {
+    return security.getUserPrincipal().getName();
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response create(CreateSessionRequest body) throws ManagerException {
+    if (body == null) {
+      throw ManagerException.invalidParameters("the request body is missing: send a JSON object");
+    }
+    CreateSessionRequest.Config config = body.config();
+    CreateResult result =
+        sessions.create(
+            caller(),
+            new CreateRequest(
+                body.imageName(),
+                body.sessionName(),
+                body.type(),
+                config == null ? null : config.resources(),
+                config == null ? null : config.environ()));
+    Map<String, Object> json = new LinkedHashMap<>(SessionJson.of(result.session()));
+    json.put("created", result.created());
+    return Response.status(result.created() ? 201 : 200).entity(json).build();
+  }
+
+  @GET
+  public Map<String, Object> list(
+      @QueryParam("status") String status, @QueryParam("limit") Integer limit)
+      throws ManagerException {
+    SessionStatus filter = null;
+    if (status != null && !status.isBlank()) {
+      try {
+        filter = SessionStatus.valueOf(status.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw ManagerException.invalidParameters(
+            "invalid status '" + status + "': use one of " + List.of(SessionStatus.values()));
+      }
+    }
+    int max = limit == null ? 100 : limit;
+    if (max < 1 || max > MAX_LIST) {
+      throw ManagerException.invalidParameters("limit must be between 1 and " + MAX_LIST);
+    }
+    List<Map<String, Object>> items =
+        sessions.list(caller(), filter, max).stream().map(SessionJson::of).toList();
+    return Map.of("items", items, "totalCount", items.size());
+  }
+
+  @GET
+  @Path("{id}")
+  public Map<String, Object> get(@PathParam("id") String id) throws ManagerException {
+    return SessionJson.of(sessions.find(caller(), id));
+  }
+
+  @POST
+  @Path("{id}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Map<String, Object> execute(@PathParam("id") String id, ExecuteRequestBody body)
+      throws ManagerException {
+    ExecuteRequestBody request =
+        body == null ? new ExecuteRequestBody("query", "", null, null) : body;
+    AgentReply.ExecuteResult result =
+        execution.execute(
+            caller(),
+            id,
+            new ExecuteRequest(request.mode(), request.code(), request.runId(), request.options()));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("runId", result.runId());
+    json.put("status", result.status());
+    json.put("console", result.console() == null ? List.of() : result.console());
+    json.put("exitCode", result.exitCode());
+    json.put("options", result.options());
+    json.put("files", result.files() == null ? List.of() : result.files());
+    return Map.of("result", json);
+  }
+
+  @DELETE
+  @Path("{id}")
+  public Map<String, Object> destroy(@PathParam("id") String id) throws ManagerException {
+    SessionView session = sessions.destroy(caller(), id);
+    return Map.of(
+        "sessionId", session.id().toString(), "status", session.status().name(), "stats", Map.of());
+  }
+}

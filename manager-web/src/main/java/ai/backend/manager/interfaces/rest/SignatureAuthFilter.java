@@ -1,0 +1,170 @@
+package ai.backend.manager.interfaces.rest;
+
+import ai.backend.common.auth.RequestSignature;
+import ai.backend.common.auth.RequestSignature.Credential;
+import ai.backend.common.auth.RequestSignature.SignedRequest;
+import ai.backend.manager.application.KeyPairService;
+import ai.backend.manager.application.KeyPairService.ActiveKeyPair;
+import jakarta.annotation.Priority;
+import jakarta.ejb.EJB;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.ext.Provider;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.Principal;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Checks Backend.AI's HMAC-SHA256 signature on every request except {@code GET /}. The date must be
+ * within 15 minutes of the server clock, either way; the body is hashed as received.
+ */
+@Provider
+@Priority(Priorities.AUTHENTICATION)
+public class SignatureAuthFilter implements ContainerRequestFilter {
+
+  private static final Logger LOG = Logger.getLogger(SignatureAuthFilter.class);
+
+  /** Largest request body the manager reads, in bytes. */
+  static final int MAX_BODY_BYTES = 16 << 20;
+
+  private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
+
+  @EJB private KeyPairService keyPairs;
+
+  @Override
+  public void filter(ContainerRequestContext request) throws IOException {
+    String path = request.getUriInfo().getRequestUri().getRawPath();
+    if ("GET".equals(request.getMethod()) && ("/".equals(path) || path.isEmpty())) {
+      return;
+    }
+    Credential credential;
+    try {
+      credential = RequestSignature.parseAuthorization(request.getHeaderString("Authorization"));
+    } catch (IllegalArgumentException e) {
+      reject(request, e.getMessage());
+      return;
+    }
+    if (!RequestSignature.SIGN_METHOD.equalsIgnoreCase(credential.signMethod())) {
+      reject(request, "unsupported signMethod '" + credential.signMethod() + "': use HMAC-SHA256");
+      return;
+    }
+    String date = request.getHeaderString("X-BackendAI-Date");
+    if (date == null) {
+      date = request.getHeaderString("Date");
+    }
+    OffsetDateTime sentAt;
+    try {
+      sentAt = RequestSignature.parseDate(date);
+    } catch (IllegalArgumentException e) {
+      reject(request, e.getMessage());
+      return;
+    }
+    Duration skew = Duration.between(sentAt, OffsetDateTime.now(ZoneOffset.UTC)).abs();
+    if (skew.compareTo(MAX_CLOCK_SKEW) > 0) {
+      reject(
+          request,
+          "the request date "
+              + date
+              + " is more than 15 minutes from the server clock;"
+              + " check the client's clock");
+      return;
+    }
+    String host = request.getHeaderString("Host");
+    if (host == null || host.isBlank()) {
+      reject(request, "the Host header is missing");
+      return;
+    }
+    byte[] body = readBody(request);
+    if (body == null) {
+      request.abortWith(
+          Problem.response(
+              413,
+              "request-too-large",
+              "Request too large",
+              "the request body is over " + MAX_BODY_BYTES + " bytes"));
+      return;
+    }
+    Optional<ActiveKeyPair> keyPair = keyPairs.findActive(credential.accessKey());
+    if (keyPair.isEmpty()) {
+      reject(request, "unknown or inactive access key " + credential.accessKey());
+      return;
+    }
+    String rawQuery = request.getUriInfo().getRequestUri().getRawQuery();
+    SignedRequest signed =
+        new SignedRequest(
+            request.getMethod(),
+            rawQuery == null ? path : path + "?" + rawQuery,
+            date,
+            host,
+            request.getHeaderString("Content-Type"),
+            request.getHeaderString("X-BackendAI-Version"),
+            RequestSignature.sha256Hex(body));
+    String expected = RequestSignature.sign(keyPair.get().secretKey(), signed);
+    if (!RequestSignature.signaturesEqual(expected, credential.signature())) {
+      LOG.debugf(
+          "Signature mismatch for access key %s on %s %s",
+          credential.accessKey(), request.getMethod(), path);
+      reject(request, "the signature does not match the request; check the secret key and clock");
+      return;
+    }
+    request.setSecurityContext(new KeyPairSecurityContext(keyPair.get(), request));
+  }
+
+  private static byte[] readBody(ContainerRequestContext request) throws IOException {
+    if (!request.hasEntity()) {
+      return new byte[0];
+    }
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    try (InputStream in = request.getEntityStream()) {
+      byte[] chunk = new byte[8192];
+      int read;
+      while ((read = in.read(chunk)) != -1) {
+        if (buffer.size() + read > MAX_BODY_BYTES) {
+          return null;
+        }
+        buffer.write(chunk, 0, read);
+      }
+    }
+    byte[] body = buffer.toByteArray();
+    request.setEntityStream(new ByteArrayInputStream(body));
+    return body;
+  }
+
+  private static void reject(ContainerRequestContext request, String detail) {
+    request.abortWith(Problem.response(401, "auth-failed", "Authentication failed", detail));
+  }
+
+  /** The authenticated keypair, as the caller's principal. */
+  record KeyPairSecurityContext(ActiveKeyPair keyPair, ContainerRequestContext request)
+      implements SecurityContext {
+
+    @Override
+    public Principal getUserPrincipal() {
+      return keyPair::accessKey;
+    }
+
+    @Override
+    public boolean isUserInRole(String role) {
+      return "admin".equals(role) && keyPair.admin();
+    }
+
+    @Override
+    public boolean isSecure() {
+      return "https".equals(request.getUriInfo().getRequestUri().getScheme());
+    }
+
+    @Override
+    public String getAuthenticationScheme() {
+      return "BackendAI";
+    }
+  }
+}
