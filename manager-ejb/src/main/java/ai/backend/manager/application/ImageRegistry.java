@@ -1,6 +1,7 @@
 package ai.backend.manager.application;
 
 import ai.backend.manager.domain.model.AgentStatus;
+import ai.backend.manager.domain.model.ImageNames;
 import ai.backend.manager.domain.model.KernelImage;
 import jakarta.ejb.Stateless;
 import jakarta.persistence.EntityManager;
@@ -18,8 +19,6 @@ import java.util.Optional;
 @Stateless
 public class ImageRegistry {
 
-  private static final String NAMESPACE = "backendai/";
-
   @PersistenceContext(unitName = "backendai")
   private EntityManager em;
 
@@ -30,7 +29,7 @@ public class ImageRegistry {
     }
     String wanted = requested.trim();
     return liveImages().stream()
-        .filter(image -> aliasesOf(image.getName()).contains(wanted))
+        .filter(image -> ImageNames.aliasesOf(image.getName()).contains(wanted))
         .max(Comparator.comparing(KernelImage::getName));
   }
 
@@ -43,19 +42,5 @@ public class ImageRegistry {
             KernelImage.class)
         .setParameter("alive", AgentStatus.ALIVE)
         .getResultList();
-  }
-
-  /** Returns the names an image answers to, the full name first. */
-  public static List<String> aliasesOf(String name) {
-    String shortName = name.startsWith(NAMESPACE) ? name.substring(NAMESPACE.length()) : name;
-    int colon = shortName.lastIndexOf(':');
-    if (colon < 0) {
-      return List.of(name, shortName);
-    }
-    String repository = shortName.substring(0, colon);
-    String tag = shortName.substring(colon + 1);
-    int dash = tag.indexOf('-');
-    String version = dash < 0 ? tag : tag.substring(0, dash);
-    return List.of(name, shortName, repository + ":" + version, repository);
   }
 }

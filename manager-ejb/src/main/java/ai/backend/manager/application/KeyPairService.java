@@ -71,6 +71,12 @@ public class KeyPairService {
     if (admin == null) {
       IssuedKeyPair issued = create("admin@backend.ai.local", true);
       LOG.infof("Created the admin keypair %s", issued.accessKey());
+      try {
+        // A file left from an earlier database holds a keypair that no longer exists.
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        LOG.errorf(e, "Cannot remove the stale admin keypair file %s", file);
+      }
       admin = em.find(KeyPair.class, issued.accessKey());
       secret = issued.secretKey();
     } else if (Files.exists(file)) {

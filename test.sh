@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests of each module, the runner and agent tests on the real Docker
+# engine, and the Arquillian integration tests (managed WildFly on PostgreSQL, a real agent).
+# Installs and starts Docker and PostgreSQL when they are missing (needs root for that).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+scripts/ensure-docker.sh
+scripts/ensure-postgresql.sh backendai_it
+
+echo "== Building the modules and the runner bundle"
+mvn -B -ntp install -DskipTests -DskipITs
+
+echo "== Building the kernel images"
+kernel-images/build-images.sh
+
+echo "== Running the tests"
+mvn -B -ntp verify "$@"
