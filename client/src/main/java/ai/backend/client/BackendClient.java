@@ -16,18 +16,18 @@ import java.util.Objects;
 
 /**
  * A client of the manager's REST API. Each call signs its request with the configured keypair and
- * blocks until the manager answers.
+ * blocks until the manager responds.
  *
  * <p>Calls raise {@link BackendApiException} for error responses and {@link BackendClientException}
- * when the manager cannot be reached or answers outside the API. Instances are safe to share
- * between threads.
+ * when the manager cannot be reached or its response does not match the API. Instances are safe to
+ * share between threads.
  */
 public final class BackendClient {
 
   /** The first pause between two polls of {@link #waitUntilRunning(String, Duration)}. */
   public static final Duration INITIAL_POLL_INTERVAL = Duration.ofMillis(250);
 
-  /** The longest pause between two polls of {@link #waitUntilRunning(String, Duration)}. */
+  /** The maximum pause between two polls of {@link #waitUntilRunning(String, Duration)}. */
   public static final Duration MAX_POLL_INTERVAL = Duration.ofSeconds(2);
 
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -94,7 +94,7 @@ public final class BackendClient {
    * Sends one execution request ({@code POST /session/{idOrName}}) and returns its result.
    *
    * @param mode {@code query} to start a run, {@code continue} to fetch more output of a {@code
-   *     continued} run, or {@code input} to answer {@code waiting-input}
+   *     continued} run, or {@code input} to send a line of input after {@code waiting-input}
    * @param code the code for {@code query}, the input line for {@code input}, empty for {@code
    *     continue}
    * @param runId the client-chosen id that every request of one run carries

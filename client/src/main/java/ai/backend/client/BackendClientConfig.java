@@ -38,8 +38,9 @@ public final class BackendClientConfig {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   /**
-   * The default time to wait for one response. Execution requests return after a bounded wait with
-   * status {@code continued}, so this only needs to exceed that wait.
+   * The default time to wait for one response. The manager in this repository returns the result of
+   * an execution step within its flush timeout plus a 15 s agent reply margin (defaults), and the
+   * flush timeout is at most 60 s, so 120 s covers the slowest step.
    */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
 
@@ -92,7 +93,7 @@ public final class BackendClientConfig {
     return load(System.getenv(), homeDirectory());
   }
 
-  /** Returns the repository root from the {@value #HOME_PROPERTY} system property. */
+  /** Returns the repository root that {@value #HOME_PROPERTY} names, or the working directory. */
   public static Path homeDirectory() {
     String home = System.getProperty(HOME_PROPERTY);
     return Path.of(home == null || home.isBlank() ? "." : home).toAbsolutePath().normalize();
@@ -136,8 +137,12 @@ public final class BackendClientConfig {
     }
     Properties properties = readProperties(file);
     String fileEndpoint = nonBlank(properties.getProperty("endpoint"));
-    String endpoint =
-        envEndpoint != null ? envEndpoint : fileEndpoint != null ? fileEndpoint : DEFAULT_ENDPOINT;
+    String endpoint = DEFAULT_ENDPOINT;
+    if (envEndpoint != null) {
+      endpoint = envEndpoint;
+    } else if (fileEndpoint != null) {
+      endpoint = fileEndpoint;
+    }
     return new BackendClientConfig(
         endpoint,
         nonBlank(properties.getProperty("access_key")),
@@ -227,7 +232,7 @@ public final class BackendClientConfig {
       properties.load(reader);
     } catch (IOException | IllegalArgumentException e) {
       throw new BackendClientException(
-          "cannot read keypair file " + file + ": " + e.getMessage(), e);
+          "failed to read keypair file " + file + ": " + e.getMessage(), e);
     }
     return properties;
   }

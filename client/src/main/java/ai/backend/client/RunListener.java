@@ -9,7 +9,7 @@ public interface RunListener {
   /**
    * Returns the line of standard input to send when the code waits for one.
    *
-   * <p>The default raises, because a caller without a source of input cannot answer.
+   * <p>The default raises, because a caller without a source of input cannot provide a line.
    *
    * @param prompt the step that reported {@code waiting-input}
    * @throws BackendClientException if no input can be given

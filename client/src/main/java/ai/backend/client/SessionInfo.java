@@ -14,7 +14,7 @@ import java.util.Set;
  * @param createdAt the creation time as the manager formats it (ISO-8601)
  * @param terminatedAt the termination time, or null while the session lives
  * @param agent the id of the agent that runs the session, or null before scheduling
- * @param occupiedSlots the resource slots the session holds, such as {@code cpu} and {@code mem}
+ * @param occupiedSlots the resource slots the session occupies, such as {@code cpu} and {@code mem}
  * @param requestedSlots the resource slots the session requested
  */
 public record SessionInfo(

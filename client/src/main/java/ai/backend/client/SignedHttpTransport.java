@@ -63,7 +63,7 @@ final class SignedHttpTransport {
    *     query string when there is one
    * @param body the object to send as JSON, or null to send no body
    * @return the response body, or a missing node when the body is empty
-   * @throws BackendApiException if the manager answers with an error status
+   * @throws BackendApiException if the manager responds with an error status
    * @throws BackendClientException if the manager cannot be reached or its response is not JSON
    */
   JsonNode send(String method, String pathAndQuery, Object body) {
@@ -157,10 +157,10 @@ final class SignedHttpTransport {
       throw new BackendClientException(
           "timed out after "
               + Durations.format(config.requestTimeout())
-              + " waiting for the manager at "
-              + config.endpoint()
-              + " to answer "
-              + requestLine,
+              + " waiting for the response to "
+              + requestLine
+              + " from the manager at "
+              + config.endpoint(),
           e);
     } catch (ConnectException e) {
       throw new BackendClientException(
@@ -178,7 +178,7 @@ final class SignedHttpTransport {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackendClientException(
-          "interrupted while waiting for the manager to answer " + requestLine, e);
+          "interrupted while waiting for the response to " + requestLine, e);
     }
   }
 

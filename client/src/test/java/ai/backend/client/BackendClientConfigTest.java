@@ -89,7 +89,8 @@ class BackendClientConfigTest {
 
   @Test
   void keypairFileVariableNamesFile() throws IOException {
-    Path file = Files.writeString(home.resolve("other.properties"), "access_key=OTHER\nsecret_key=o\n");
+    Path file =
+        Files.writeString(home.resolve("other.properties"), "access_key=OTHER\nsecret_key=o\n");
 
     BackendClientConfig config =
         BackendClientConfig.load(Map.of("BACKEND_KEYPAIR_FILE", file.toString()), home);
@@ -116,7 +117,8 @@ class BackendClientConfigTest {
     BackendClientException error =
         assertThrows(
             BackendClientException.class,
-            () -> BackendClientConfig.load(Map.of("BACKEND_KEYPAIR_FILE", missing.toString()), home));
+            () ->
+                BackendClientConfig.load(Map.of("BACKEND_KEYPAIR_FILE", missing.toString()), home));
 
     assertTrue(error.getMessage().contains(missing.toString()), error.getMessage());
     assertTrue(error.getMessage().contains("BACKEND_KEYPAIR_FILE"), error.getMessage());

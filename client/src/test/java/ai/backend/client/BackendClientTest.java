@@ -60,7 +60,9 @@ class BackendClientTest {
     assertNull(request.header("Content-Type"));
     assertEquals(0, request.body().length);
     assertTrue(
-        request.header("X-BackendAI-Date").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00"),
+        request
+            .header("X-BackendAI-Date")
+            .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00"),
         request.header("X-BackendAI-Date"));
     assertTrue(
         request
@@ -254,7 +256,10 @@ class BackendClientTest {
 
     SessionInfo session =
         client.waitUntilRunning(
-            created.sessionId(), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(20));
+            created.sessionId(),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(10),
+            Duration.ofMillis(20));
 
     assertTrue(session.isRunning());
     assertEquals(4, server.requests("GET", "/session/").size());
@@ -422,11 +427,13 @@ class BackendClientTest {
 
   @Test
   void hostHeaderOmitsDefaultPorts() {
-    assertEquals("127.0.0.1:8080", SignedHttpTransport.hostHeader(URI.create("http://127.0.0.1:8080/")));
+    assertEquals(
+        "127.0.0.1:8080", SignedHttpTransport.hostHeader(URI.create("http://127.0.0.1:8080/")));
     assertEquals("localhost", SignedHttpTransport.hostHeader(URI.create("http://localhost/")));
     assertEquals("localhost", SignedHttpTransport.hostHeader(URI.create("http://localhost:80/")));
     assertEquals("localhost", SignedHttpTransport.hostHeader(URI.create("https://localhost:443/")));
-    assertEquals("localhost:80", SignedHttpTransport.hostHeader(URI.create("https://localhost:80/")));
+    assertEquals(
+        "localhost:80", SignedHttpTransport.hostHeader(URI.create("https://localhost:80/")));
     assertEquals("[::1]:8080", SignedHttpTransport.hostHeader(URI.create("http://[::1]:8080/")));
   }
 
@@ -434,7 +441,8 @@ class BackendClientTest {
     return RequestSignature.parseAuthorization(request.header("Authorization")).signature();
   }
 
-  private static String expectedSignature(RecordedRequest request, String pathAndQuery, String host) {
+  private static String expectedSignature(
+      RecordedRequest request, String pathAndQuery, String host) {
     RequestSignature.SignedRequest signed =
         new RequestSignature.SignedRequest(
             request.method(),

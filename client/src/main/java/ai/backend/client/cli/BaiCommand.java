@@ -18,7 +18,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code bai} command. Exit codes: the code's own for {@code run} and {@code exec}, 0 for
- * success, 1 for errors of the manager or the connection, 2 for invalid command lines.
+ * success, 1 for errors of the manager, the connection or the configuration, 2 for invalid command
+ * lines and arguments.
  */
 @Command(
     name = "bai",
@@ -120,6 +121,11 @@ public final class BaiCommand implements Callable<Integer> {
                   + config.keypairSource());
         }
       }
+    } else if (exception instanceof IllegalArgumentException invalidArgument) {
+      // The SDK raises this for arguments it cannot send, such as an empty session name.
+      err.println("bai: " + invalidArgument.getMessage());
+      err.flush();
+      return EXIT_USAGE;
     } else {
       err.println("bai: internal error: " + exception);
       exception.printStackTrace(err);

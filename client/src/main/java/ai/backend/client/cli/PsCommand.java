@@ -3,6 +3,10 @@ package ai.backend.client.cli;
 import ai.backend.client.SessionInfo;
 import ai.backend.client.SessionList;
 import java.io.PrintWriter;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +50,7 @@ final class PsCommand implements Callable<Integer> {
           session.image(),
           session.status(),
           session.statusInfo(),
-          session.createdAt());
+          formatTimestamp(session.createdAt()));
     }
     table.print(out);
     if (sessions.totalCount() > sessions.items().size()) {
@@ -55,5 +59,19 @@ final class PsCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /** Drops the fraction of a second from an ISO-8601 timestamp, and keeps other text as is. */
+  static String formatTimestamp(String timestamp) {
+    if (timestamp == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(timestamp)
+          .truncatedTo(ChronoUnit.SECONDS)
+          .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    } catch (DateTimeParseException notIso) {
+      return timestamp;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package ai.backend.client.cli;
 
+import ai.backend.client.BackendApiException;
 import ai.backend.client.BackendClient;
 import ai.backend.client.RunResult;
 import ai.backend.client.SessionCreated;
@@ -102,17 +103,7 @@ final class RunCommand implements Callable<Integer> {
     Thread shutdownHook = cleanup.shutdownHook();
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     try {
-      SessionCreated created = client.createSession(sessionSpec);
-      if (created.created()) {
-        cleanup.track(created.sessionId());
-      } else {
-        cleanup.release();
-        err.println(
-            "bai: session "
-                + created.sessionName()
-                + " already exists; running the code in it and leaving it running");
-        err.flush();
-      }
+      SessionCreated created = createSession(client, sessionSpec, cleanup, err);
       client.waitUntilRunning(created.sessionId(), Duration.ofSeconds(timeoutSeconds));
       RunResult run =
           client.runCode(
@@ -122,6 +113,33 @@ final class RunCommand implements Callable<Integer> {
       cleanup.destroy();
       removeShutdownHook(shutdownHook);
     }
+  }
+
+  /**
+   * Creates the session and points the cleanup at its id, or releases the cleanup when the manager
+   * rejects the request or returns an existing session that this command must leave running.
+   */
+  private static SessionCreated createSession(
+      BackendClient client, SessionSpec sessionSpec, SessionCleanup cleanup, PrintWriter err) {
+    SessionCreated created;
+    try {
+      created = client.createSession(sessionSpec);
+    } catch (BackendApiException rejected) {
+      // An error response means the manager created nothing, so there is nothing to destroy.
+      cleanup.release();
+      throw rejected;
+    }
+    if (created.created()) {
+      cleanup.track(created.sessionId());
+    } else {
+      cleanup.release();
+      err.println(
+          "bai: session "
+              + created.sessionName()
+              + " already exists; running the code in it and leaving it running");
+      err.flush();
+    }
+    return created;
   }
 
   private static void removeShutdownHook(Thread hook) {

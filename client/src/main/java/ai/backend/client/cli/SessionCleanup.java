@@ -70,13 +70,8 @@ final class SessionCleanup {
   }
 
   private void printFailure(BackendClientException e) {
-    err.println(
-        "bai: failed to destroy session "
-            + target
-            + ": "
-            + e.getMessage()
-            + ". Remove it with: bai rm "
-            + target);
+    err.println("bai: failed to destroy session " + target + ": " + e.getMessage());
+    err.println("bai: remove it with: bai rm " + target);
     err.flush();
   }
 }
