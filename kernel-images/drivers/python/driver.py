@@ -9,13 +9,13 @@ array per line with it over the script's original stdin and stdout (the control 
 
 File descriptors 1 and 2 are replaced by pipes, so output written below Python (by
 ``os.system``, child processes and C extensions) also comes back as records. The driver's
-original stderr stays open for its own log lines, which end up in the container log.
+original stderr stays open for its own log lines, which the runner copies into its log.
 
 The driver makes itself a process group leader. The runner interrupts a run by sending
 SIGINT to that group, which raises KeyboardInterrupt in the user's code and stops the
 child processes that the code started in the foreground.
 
-Uses the standard library only and needs Python 3.8 or later.
+Uses the standard library only. Tested with Python 3.11.
 """
 
 import builtins
@@ -31,7 +31,7 @@ import time
 import traceback
 import types
 
-# Longest text, in characters, that one stdout or stderr record carries.
+# Maximum length, in characters, of the text in one stdout or stderr record.
 MAX_RECORD_CHARS = 65536
 # Seconds that written text waits for more writes to the same stream before it is sent.
 FLUSH_DELAY = 0.01
@@ -42,8 +42,8 @@ _log_fd = 2
 
 
 def log(message):
-    """Write one line to the driver's log, which is the runner's stderr."""
-    line = "python driver: " + message + "\n"
+    """Write one line to the driver's original stderr, which the runner copies into its log."""
+    line = message + "\n"
     try:
         os.write(_log_fd, line.encode("utf-8", "replace"))
     except OSError:
@@ -135,6 +135,9 @@ class OutputCollector:
     and 2. Before Python-level text is added, whatever the pipes already hold is read, so
     ``print('a'); os.system('echo b'); print('c')`` arrives as a, b, c. Consecutive writes
     to one stream are merged for up to FLUSH_DELAY seconds.
+
+    NOTE: When both pipes have data at once, stdout's is sent first, so a child process that
+    writes to stderr and then to stdout faster than the pipes are read may show swapped order.
     """
 
     def __init__(self, channel, pipes):

@@ -17,18 +17,16 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * One language driver process and the two threads that talk to it.
+ * One language driver process and the threads that talk to it.
  *
  * <p>Control channel: the runner writes one JSON array {@code [operation, payload]} per line to the
  * driver's stdin, and the driver writes one JSON array {@code [recordType, payload]} per line to
  * its stdout. The driver sends {@code ["ready", null]} once it takes requests, then records from
  * the agent protocol, with one {@code finished} record per request. A payload that is not a string,
- * such as the {@code {"exitCode": 0}} of {@code finished}, is forwarded as JSON text. The driver's
- * stderr is the runner's stderr and carries the driver's own log.
+ * such as the {@code {"exitCode": 0}} of {@code finished}, is forwarded as JSON text. The driver
+ * writes its own log lines to stderr, and the runner copies them into its log.
  *
  * <p>The driver must make itself a process group leader, because {@link #interrupt()} and {@link
  * #stop()} signal its process group.
@@ -47,7 +45,7 @@ final class DriverProcess {
 
   static final String READY = "ready";
 
-  private static final Logger LOG = Logger.getLogger(DriverProcess.class.getName());
+  private static final RunnerLog LOG = RunnerLog.forClass(DriverProcess.class);
   private static final JsonFactory JSON = new JsonFactory();
 
   /**
@@ -71,11 +69,11 @@ final class DriverProcess {
 
   /** Starts the driver with the runner's working directory and environment. */
   static DriverProcess start(List<String> command, Listener listener) throws IOException {
-    Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process process = new ProcessBuilder(command).start();
     DriverProcess driver = new DriverProcess(process, listener);
     startDaemon(driver::readLoop, "driver-" + process.pid() + "-reader");
     startDaemon(driver::writeLoop, "driver-" + process.pid() + "-writer");
+    startDaemon(driver::copyLog, "driver-" + process.pid() + "-log");
     return driver;
   }
 
@@ -83,7 +81,7 @@ final class DriverProcess {
     return process.pid();
   }
 
-  /** Queues a request for the driver; never blocks. */
+  /** Queues a request for the writer thread without blocking, because the queue is unbounded. */
   void send(String operation, String payload) {
     requestLines.add(encodeRequest(operation, payload));
   }
@@ -133,7 +131,7 @@ final class DriverProcess {
             "Sending SIG" + signal + " to process group " + pid() + " failed: " + output.strip());
       }
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "Cannot run /bin/sh to send SIG" + signal + " to " + pid(), e);
+      LOG.error("Cannot run /bin/sh to send SIG" + signal + " to " + pid(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -153,8 +151,7 @@ final class DriverProcess {
         stdin.flush();
       }
     } catch (IOException e) {
-      // The driver exited; the reader thread reports it.
-      LOG.fine("Writing to driver " + pid() + " failed: " + e);
+      // The driver has exited, which the reader thread reports.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -169,11 +166,24 @@ final class DriverProcess {
         dispatch(line);
       }
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "Reading from driver " + pid() + " failed", e);
+      LOG.error("Reading from driver " + pid() + " failed", e);
     }
     requestLines.add(CLOSE_STDIN);
     int exitCode = waitForExit();
     listener.driverExited(this, exitCode);
+  }
+
+  private void copyLog() {
+    try (BufferedReader stderr =
+        new BufferedReader(
+            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = stderr.readLine()) != null) {
+        LOG.info("Driver " + pid() + ": " + line);
+      }
+    } catch (IOException e) {
+      LOG.error("Reading the log of driver " + pid() + " failed", e);
+    }
   }
 
   private void dispatch(String line) {

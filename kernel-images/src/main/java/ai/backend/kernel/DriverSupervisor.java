@@ -10,7 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 
 /**
  * Keeps one language driver running, passes requests to it and tracks readiness and runs.
@@ -24,7 +23,7 @@ import java.util.logging.Logger;
  */
 final class DriverSupervisor implements DriverProcess.Listener {
 
-  private static final Logger LOG = Logger.getLogger(DriverSupervisor.class.getName());
+  private static final RunnerLog LOG = RunnerLog.forClass(DriverSupervisor.class);
 
   static final Record STATUS_READY = new Record("status", "{\"ready\":true}");
 
@@ -75,7 +74,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
     startDriver();
   }
 
-  /** Answers a status request now if the driver is ready, or else once it is. */
+  /** Sends the ready status now if the driver is ready, or else once it becomes ready. */
   void requestStatus() {
     synchronized (this) {
       if (!ready) {
@@ -95,6 +94,9 @@ final class DriverSupervisor implements DriverProcess.Listener {
       if (driver != null) {
         runs.addLast(new Run(number, System.nanoTime()));
         driver.send("code", code);
+        // Logged under the lock, so it always comes before the line of the finished record.
+        LOG.info("Run " + number + " started (" + code.length() + " characters of code).");
+        return;
       } else {
         failure = lastStartFailure;
       }
@@ -111,9 +113,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
                   + failure
                   + "). The runner retries starting it; see the container log.\n"));
       sink.accept(Record.finished("finished", 1));
-      return;
     }
-    LOG.info("Run " + number + " started (" + code.length() + " characters of code).");
   }
 
   /**
@@ -272,7 +272,10 @@ final class DriverSupervisor implements DriverProcess.Listener {
     }
   }
 
-  /** Starts a driver unless closed; on failure schedules a retry. Caller holds the lock. */
+  /**
+   * Starts a driver unless the supervisor is closed, and schedules a retry if starting fails. The
+   * caller holds the lock.
+   */
   private void startDriver() {
     if (closed) {
       return;
@@ -290,7 +293,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
       lastStartFailure = e.getMessage();
       long delayMillis = retryDelayMillis;
       retryDelayMillis = Math.min(retryDelayMillis * 2, MAX_RETRY_DELAY_MILLIS);
-      LOG.severe(
+      LOG.error(
           "Starting the "
               + language
               + " driver failed: "

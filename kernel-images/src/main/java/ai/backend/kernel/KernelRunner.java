@@ -3,8 +3,6 @@ package ai.backend.kernel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -23,7 +21,7 @@ import org.zeromq.ZMQException;
  */
 public final class KernelRunner implements AutoCloseable {
 
-  private static final Logger LOG = Logger.getLogger(KernelRunner.class.getName());
+  private static final RunnerLog LOG = RunnerLog.forClass(KernelRunner.class);
 
   /** How often the receiver thread checks whether the runner is closing. */
   private static final int RECEIVE_TIMEOUT_MILLIS = 200;
@@ -45,20 +43,24 @@ public final class KernelRunner implements AutoCloseable {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    LogFormat.install();
     RunnerConfig config;
     try {
       config = RunnerConfig.fromEnvironment(System.getenv());
     } catch (IllegalArgumentException e) {
-      LOG.severe(e.getMessage());
+      LOG.error(e.getMessage());
       System.exit(2);
       return;
     }
     KernelRunner runner = new KernelRunner(config);
     try {
       runner.start();
+    } catch (IllegalArgumentException e) {
+      LOG.error(e.getMessage());
+      runner.close();
+      System.exit(2);
+      return;
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "Starting the kernel runner failed: " + e.getMessage(), e);
+      LOG.error("Starting the kernel runner failed: " + e, e);
       runner.close();
       System.exit(1);
       return;
@@ -113,6 +115,7 @@ public final class KernelRunner implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    LOG.info("Stopping the kernel runner.");
     running = false;
     try {
       if (receiver != null) {
@@ -158,7 +161,7 @@ public final class KernelRunner implements AutoCloseable {
     } catch (ZMQException e) {
       if (running) {
         receiverFailed = true;
-        LOG.log(Level.SEVERE, "Receiving requests failed; the runner stops.", e);
+        LOG.error("Receiving requests failed; the runner stops.", e);
       }
     } finally {
       requests.close();
@@ -176,7 +179,7 @@ public final class KernelRunner implements AutoCloseable {
         default -> rejectUnsupported(operation, "finished");
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "Handling a '" + operation + "' request failed", e);
+      LOG.error("Handling a '" + operation + "' request failed", e);
     }
   }
 

@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 
@@ -17,7 +15,7 @@ import org.zeromq.ZMQException;
  */
 final class RecordSender {
 
-  private static final Logger LOG = Logger.getLogger(RecordSender.class.getName());
+  private static final RunnerLog LOG = RunnerLog.forClass(RecordSender.class);
   private static final int QUEUE_CAPACITY = 1000;
 
   /** How long one send waits for the agent before the thread checks whether it should stop. */
@@ -86,7 +84,7 @@ final class RecordSender {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ZMQException e) {
-      LOG.log(Level.SEVERE, "Sending records failed", e);
+      LOG.error("Sending records failed", e);
     } finally {
       socket.close();
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +34,7 @@ class KernelRunnerTest {
 
   private static final String PYTHON = "/usr/bin/python3";
 
-  /** Upper bound for one request; runs here take milliseconds. */
+  /** Maximum wait for the records of one request. The runs in these tests take milliseconds. */
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private KernelRunner runner;
@@ -61,31 +62,28 @@ class KernelRunnerTest {
   @BeforeAll
   static void checkPython() {
     assertTrue(Files.isExecutable(Path.of(PYTHON)), "The tests need Python 3 at " + PYTHON);
-    LogFormat.install();
   }
 
   @BeforeEach
   void startRunner() throws IOException {
+    startRunner(PYTHON);
+    awaitReady();
+  }
+
+  private void startRunner(String runtimePath) throws IOException {
     int[] ports = freeLoopbackPorts();
-    String driversDir = System.getenv().getOrDefault("BACKENDAI_TEST_DRIVERS_DIR", "drivers");
-    Map<String, String> env =
-        Map.of(
-            RunnerConfig.RUNTIME_TYPE,
-            "python",
-            RunnerConfig.RUNTIME_PATH,
-            PYTHON,
-            RunnerConfig.BIND,
-            "tcp://127.0.0.1",
-            RunnerConfig.PORT_IN,
-            Integer.toString(ports[0]),
-            RunnerConfig.PORT_OUT,
-            Integer.toString(ports[1]),
-            RunnerConfig.DRIVERS_DIR,
-            driversDir);
+    Map<String, String> env = new HashMap<>();
+    env.put(RunnerConfig.RUNTIME_TYPE, "python");
+    env.put(RunnerConfig.RUNTIME_PATH, runtimePath);
+    env.put(RunnerConfig.BIND, "tcp://127.0.0.1");
+    env.put(RunnerConfig.PORT_IN, Integer.toString(ports[0]));
+    env.put(RunnerConfig.PORT_OUT, Integer.toString(ports[1]));
+    env.put(
+        RunnerConfig.DRIVERS_DIR,
+        System.getenv().getOrDefault("BACKENDAI_TEST_DRIVERS_DIR", "drivers"));
     runner = new KernelRunner(RunnerConfig.fromEnvironment(env));
     runner.start();
     client = new RunnerClient("127.0.0.1", ports[0], ports[1]);
-    awaitReady();
   }
 
   @AfterEach
@@ -99,7 +97,7 @@ class KernelRunnerTest {
   }
 
   @Test
-  void statusAfterReadyIsAnsweredAgain() {
+  void statusRepliesAgainWhenReady() {
     awaitReady();
   }
 
@@ -279,6 +277,18 @@ class KernelRunnerTest {
   }
 
   @Test
+  void missingInterpreterFailsRunsAtOnce() throws IOException {
+    stopRunner();
+    startRunner("/nonexistent/python3");
+
+    Run run = run("print('never')");
+    assertEquals(1, run.exitCode());
+    assertEquals("", run.stdout());
+    assertTrue(run.stderr().contains("driver is not running"), run.stderr());
+    assertTrue(run.stderr().contains("/nonexistent/python3"), run.stderr());
+  }
+
+  @Test
   void closeStopsDriverAndItsChildren() throws InterruptedException {
     Run run =
         run(
@@ -340,7 +350,7 @@ class KernelRunnerTest {
         .toList();
   }
 
-  /** Joins neighbouring records of one type, because how writes are batched may vary. */
+  /** Joins adjacent records of one type, because how writes are batched may vary. */
   private static List<Record> mergeAdjacent(List<Record> records) {
     List<Record> merged = new ArrayList<>();
     for (Record record : records) {

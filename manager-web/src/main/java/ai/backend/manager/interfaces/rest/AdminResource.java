@@ -5,6 +5,7 @@ import ai.backend.manager.application.KeyPairService.IssuedKeyPair;
 import ai.backend.manager.application.ManagerException;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import jakarta.ejb.EJB;
+import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Administration calls, open to admin keypairs only. */
+@RequestScoped
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {

@@ -1,6 +1,7 @@
 package ai.backend.manager.interfaces.rest;
 
 import ai.backend.common.auth.RequestSignature;
+import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Map;
 
 /** {@code GET /}: the API version, the only call that needs no signature. */
+@RequestScoped
 @Path("/")
 public class RootResource {
 

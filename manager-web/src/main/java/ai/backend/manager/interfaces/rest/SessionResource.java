@@ -10,6 +10,7 @@ import ai.backend.manager.application.SessionService.CreateResult;
 import ai.backend.manager.application.SessionView;
 import ai.backend.manager.domain.model.SessionStatus;
 import jakarta.ejb.EJB;
+import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -28,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Backend.AI's session API: create, list, inspect, execute in and destroy sessions. */
+@RequestScoped
 @Path("/session")
 @Produces(MediaType.APPLICATION_JSON)
 public class SessionResource {

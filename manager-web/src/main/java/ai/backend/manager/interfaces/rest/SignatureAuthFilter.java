@@ -7,6 +7,7 @@ import ai.backend.manager.application.KeyPairService;
 import ai.backend.manager.application.KeyPairService.ActiveKeyPair;
 import jakarta.annotation.Priority;
 import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -28,6 +29,7 @@ import org.jboss.logging.Logger;
  * within 15 minutes of the server clock, either way; the body is hashed as received.
  */
 @Provider
+@ApplicationScoped
 @Priority(Priorities.AUTHENTICATION)
 public class SignatureAuthFilter implements ContainerRequestFilter {
 

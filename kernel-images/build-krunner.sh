@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Assembles the runner bundle that kernel containers mount read-only at /opt/kernel:
+#
+#   jre/                     Java runtime made by jlink with only the modules runner.jar needs
+#   runner.jar               the shaded kernel runner
+#   bin/entrypoint.sh        the container command that starts the runner
+#   drivers/<runtime type>/  the language drivers
+#
+# Maven runs this in the package phase. The jre/ folder is rebuilt only when the module list,
+# the JDK or the jlink options change.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+    echo "Usage: $0 RUNNER_JAR OUTPUT_DIR" >&2
+    exit 2
+fi
+runner_jar=$1
+out=$2
+module_dir=$(cd "$(dirname "$0")" && pwd)
+
+if [[ -z "${JAVA_HOME:-}" ]]; then
+    JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+fi
+# Maven passes java.home, which is the JDK itself for JDK 9 and later.
+jdeps="$JAVA_HOME/bin/jdeps"
+jlink="$JAVA_HOME/bin/jlink"
+for tool in "$jdeps" "$jlink"; do
+    if [[ ! -x "$tool" ]]; then
+        echo "Missing $tool; build the bundle with a full JDK 17, not a JRE." >&2
+        exit 1
+    fi
+done
+if [[ ! -f "$runner_jar" ]]; then
+    echo "Missing $runner_jar; run 'mvn package' so the shaded jar exists." >&2
+    exit 1
+fi
+
+modules=$("$jdeps" --ignore-missing-deps --print-module-deps --multi-release 17 "$runner_jar")
+jlink_options=(--strip-debug --no-header-files --no-man-pages --generate-cds-archive)
+# The stamp sits beside the bundle, not in it, because the bundle contains only what containers use.
+stamp_file="$out.jre-stamp"
+jdk_version=$(sed -n 's/^JAVA_RUNTIME_VERSION=//p' "$JAVA_HOME/release")
+stamp="modules=$modules jdk=$JAVA_HOME $jdk_version options=${jlink_options[*]}"
+
+mkdir -p "$out"
+if [[ -d "$out/jre" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+    echo "krunner: jre/ is up to date (modules $modules)"
+else
+    echo "krunner: building jre/ with jlink (modules $modules)"
+    start=$SECONDS
+    rm -rf "$out/jre" "$out/jre.tmp" "$stamp_file"
+    "$jlink" --add-modules "$modules" "${jlink_options[@]}" --output "$out/jre.tmp"
+    # The archive for uncompressed object pointers only serves heaps of 32 GiB and more, and
+    # entrypoint.sh caps the heap at 64 MiB.
+    rm -f "$out/jre.tmp/lib/server/classes_nocoops.jsa"
+    mv "$out/jre.tmp" "$out/jre"
+    echo "$stamp" > "$stamp_file"
+    echo "krunner: jre/ built in $((SECONDS - start)) s ($(du -sh "$out/jre" | cut -f1))"
+fi
+
+cp "$runner_jar" "$out/runner.jar"
+rm -rf "$out/bin" "$out/drivers"
+cp -R "$module_dir/bundle/bin" "$out/bin"
+cp -R "$module_dir/drivers" "$out/drivers"
+# Containers run the runner as uid 1000, which must read everything and run the scripts.
+chmod -R a+rX "$out"
+chmod a+rx "$out/bin/entrypoint.sh"
+echo "krunner: bundle ready in $out ($(du -sh "$out" | cut -f1))"

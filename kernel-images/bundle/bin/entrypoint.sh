@@ -1,0 +1,14 @@
+#!/bin/sh
+# Starts the kernel runner from the runner bundle mounted read-only at /opt/kernel.
+# The flags keep the JVM small: one GC thread, a 64 MiB heap, only the C1 compiler, the class
+# data sharing archive built into the bundle's JRE, and no hsperfdata file in /tmp.
+# NOTE: exec makes the JVM PID 1 unless the container runs with --init, and the JVM does not
+# reap orphaned processes, so background processes of user code stay zombies after they exit.
+exec /opt/kernel/jre/bin/java \
+    -XX:+UseSerialGC \
+    -Xmx64m \
+    -XX:TieredStopAtLevel=1 \
+    -Xshare:auto \
+    -XX:-UsePerfData \
+    -XX:+ExitOnOutOfMemoryError \
+    -jar /opt/kernel/runner.jar "$@"
