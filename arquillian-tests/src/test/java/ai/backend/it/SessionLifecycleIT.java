@@ -1,7 +1,6 @@
 package ai.backend.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -33,8 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The main path on real components: the manager EAR in a managed WildFly on PostgreSQL, a real
- * agent process, real containers of the Python image. The tests share one agent and run in
- * order.
+ * agent process, real containers of the Python image. The tests share one agent and run in order.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -193,8 +191,7 @@ class SessionLifecycleIT {
     SignedHttp.Reply unsigned = http.send("GET", "/session", null, null, null);
     assertEquals(401, unsigned.status());
     assertTrue(unsigned.contentType().startsWith("application/problem+json"));
-    assertEquals(
-        "https://api.backend.ai/probs/auth-failed", unsigned.json().get("type").asText());
+    assertEquals("https://api.backend.ai/probs/auth-failed", unsigned.json().get("type").asText());
 
     SignedHttp.Reply otherSecret =
         http.send("GET", "/session", null, adminKey, adminSecret, "not-the-secret-key");
@@ -214,8 +211,7 @@ class SessionLifecycleIT {
     SignedHttp.Reply reply =
         http.send("POST", "/session", Map.of("image", "cobol:1985"), adminKey, adminSecret);
     assertEquals(404, reply.status());
-    assertEquals(
-        "https://api.backend.ai/probs/image-not-found", reply.json().get("type").asText());
+    assertEquals("https://api.backend.ai/probs/image-not-found", reply.json().get("type").asText());
     assertTrue(reply.json().get("detail").asText().contains("cobol:1985"));
   }
 

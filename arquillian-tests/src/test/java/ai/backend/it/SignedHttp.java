@@ -17,8 +17,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
 /**
- * Raw HTTP calls to the manager, signed as Backend.AI's clients sign them, or deliberately
- * signed wrong, so that tests can see status codes and headers as they are.
+ * Raw HTTP calls to the manager, signed as Backend.AI's clients sign them, or deliberately signed
+ * wrong, so that tests can see status codes and headers as they are.
  */
 final class SignedHttp {
 
@@ -41,8 +41,8 @@ final class SignedHttp {
   }
 
   /**
-   * Sends a request signed with {@code signingSecret} while claiming {@code accessKey}; a
-   * {@code null} access key sends no Authorization header at all.
+   * Sends a request signed with {@code signingSecret} while claiming {@code accessKey}; a {@code
+   * null} access key sends no Authorization header at all.
    */
   Reply send(
       String method,
