@@ -28,7 +28,7 @@ public final class BackendClient {
   public static final Duration INITIAL_POLL_INTERVAL = Duration.ofMillis(250);
 
   /** The maximum pause between two polls of {@link #waitUntilRunning(String, Duration)}. */
-  public static final Duration MAX_POLL_INTERVAL = Duration.ofSeconds(2);
+  public static final Duration MAX_POLL_INTERVAL = Duration.ofMillis(500);
 
   private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -13,6 +13,7 @@ import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
@@ -32,6 +33,9 @@ public class SchedulerTimer {
 
   private final ReentrantLock passLock = new ReentrantLock();
 
+  /** Set when a pass is requested while another runs, so that the running one goes again. */
+  private final AtomicBoolean rerunRequested = new AtomicBoolean();
+
   @EJB private SchedulingService scheduling;
 
   @EJB private SchedulerTimer self;
@@ -43,6 +47,7 @@ public class SchedulerTimer {
 
   /** Schedules soon after a new session is committed. */
   public void onEnqueued(@Observes(during = TransactionPhase.AFTER_SUCCESS) SessionEnqueued event) {
+    LOG.debugf("Session %s enqueued; running the scheduler", event.sessionId());
     self.runPassAsync();
   }
 
@@ -52,20 +57,23 @@ public class SchedulerTimer {
   }
 
   private void runPass() {
-    if (!passLock.tryLock()) {
-      return;
-    }
-    try {
-      int placed;
-      do {
-        placed = scheduling.placePending();
-      } while (placed > 0);
-      scheduling.failStuckStarts();
-      scheduling.markLostAgents();
-    } catch (RuntimeException e) {
-      LOG.errorf(e, "Scheduler pass failed; the next pass retries");
-    } finally {
-      passLock.unlock();
+    rerunRequested.set(true);
+    // A request that arrives just before the running pass unlocks is taken by this loop.
+    while (rerunRequested.get() && passLock.tryLock()) {
+      try {
+        while (rerunRequested.getAndSet(false)) {
+          int placed;
+          do {
+            placed = scheduling.placePending();
+          } while (placed > 0);
+        }
+        scheduling.failStuckStarts();
+        scheduling.markLostAgents();
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "Scheduler pass failed; the next pass retries");
+      } finally {
+        passLock.unlock();
+      }
     }
   }
 }
