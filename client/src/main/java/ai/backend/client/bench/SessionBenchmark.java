@@ -39,7 +39,7 @@ public final class SessionBenchmark {
       if (kept == null) {
         kept = created.sessionId();
       } else {
-        client.destroySession(created.sessionId());
+        destroyAndWait(client, created.sessionId());
       }
     }
 
@@ -62,6 +62,23 @@ public final class SessionBenchmark {
     System.out.printf(
         "execute print(1) over %d runs: p50 %.1f ms, p99 %.1f ms%n",
         runs, percentile(executeMillis, 50), percentile(executeMillis, 99));
+  }
+
+  /** Destroys a session and waits until its resources are free for the next one. */
+  private static void destroyAndWait(BackendClient client, String session) {
+    client.destroySession(session);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!"TERMINATED".equals(client.getSession(session).status())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("session " + session + " did not terminate in 60 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
   }
 
   private static void execute(BackendClient client, String session) {

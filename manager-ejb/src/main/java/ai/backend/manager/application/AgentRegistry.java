@@ -3,6 +3,7 @@ package ai.backend.manager.application;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentEvent;
 import ai.backend.common.resource.ResourceSlots;
+import ai.backend.manager.application.SessionService.SchedulingRequested;
 import ai.backend.manager.domain.model.Agent;
 import ai.backend.manager.domain.model.AgentImage;
 import ai.backend.manager.domain.model.Kernel;
@@ -13,6 +14,8 @@ import ai.backend.manager.domain.model.SessionStatus;
 import ai.backend.manager.infrastructure.messaging.AgentCommandSender;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
@@ -41,6 +44,8 @@ public class AgentRegistry {
   private EntityManager em;
 
   @EJB private AgentCommandSender commands;
+
+  @Inject private Event<SchedulingRequested> scheduling;
 
   /** Applies one event from an agent. */
   public void apply(AgentEvent event) {
@@ -221,6 +226,7 @@ public class AgentRegistry {
     } else if (!session.getStatus().isFinal()) {
       session.transition(SessionStatus.ERROR, reason, now);
     }
+    scheduling.fire(new SchedulingRequested("kernel " + kernel.getId() + " failed to start"));
     LOG.warnf("Session %s is %s: %s", session.getId(), session.getStatus(), reason);
   }
 
@@ -241,6 +247,7 @@ public class AgentRegistry {
     } else if (!session.getStatus().isFinal()) {
       session.transition(SessionStatus.TERMINATED, "self-terminated: " + reason, now);
     }
+    scheduling.fire(new SchedulingRequested("kernel " + kernel.getId() + " terminated"));
     LOG.infof(
         "Kernel %s of session %s terminated on agent %s: %s; session is %s",
         kernel.getId(), session.getId(), event.agentId(), reason, session.getStatus());

@@ -1,6 +1,6 @@
 package ai.backend.manager.application;
 
-import ai.backend.manager.application.SessionService.SessionEnqueued;
+import ai.backend.manager.application.SessionService.SchedulingRequested;
 import jakarta.ejb.Asynchronous;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
@@ -45,9 +45,10 @@ public class SchedulerTimer {
     runPass();
   }
 
-  /** Schedules soon after a new session is committed. */
-  public void onEnqueued(@Observes(during = TransactionPhase.AFTER_SUCCESS) SessionEnqueued event) {
-    LOG.debugf("Session %s enqueued; running the scheduler", event.sessionId());
+  /** Schedules right after a new session or freed resources are committed. */
+  public void onSchedulingRequested(
+      @Observes(during = TransactionPhase.AFTER_SUCCESS) SchedulingRequested event) {
+    LOG.debugf("Running the scheduler: %s", event.reason());
     self.runPassAsync();
   }
 

@@ -46,7 +46,7 @@ public class SessionService {
 
   @EJB private AgentCommandSender commands;
 
-  @Inject private Event<SessionEnqueued> enqueued;
+  @Inject private Event<SchedulingRequested> enqueued;
 
   /** What a user asks for when creating a session. */
   public record CreateRequest(
@@ -59,8 +59,11 @@ public class SessionService {
   /** The created or reused session, and whether this call created it. */
   public record CreateResult(SessionView session, boolean created) {}
 
-  /** Fired after a session is stored as PENDING, so that the scheduler runs soon. */
-  public record SessionEnqueued(UUID sessionId) {}
+  /**
+   * Fired when scheduling may now place a session: one was stored as PENDING, or a kernel released
+   * its resources. The scheduler runs once the transaction commits.
+   */
+  public record SchedulingRequested(String reason) {}
 
   /**
    * Stores a new PENDING session, or returns the caller's live session of the same name as
@@ -103,7 +106,7 @@ public class SessionService {
         new Session(name, accessKey, type, image.getName(), slots, environ, ManagerClock.now());
     session.describeStatus("waiting to be scheduled");
     em.persist(session);
-    enqueued.fire(new SessionEnqueued(session.getId()));
+    enqueued.fire(new SchedulingRequested("session " + session.getId() + " enqueued"));
     LOG.infof(
         "Session %s (%s) of %s created as PENDING: image %s, slots %s",
         session.getId(), name, accessKey, image.getName(), slots);
