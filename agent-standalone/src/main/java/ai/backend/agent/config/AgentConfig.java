@@ -7,8 +7,7 @@ import java.time.Duration;
 /**
  * The validated settings of one agent.
  *
- * @param brokerPassword the broker password, or {@code null} for none; {@link #toString()} hides
- *     it
+ * @param brokerPassword the broker password, or {@code null} for none; {@link #toString()} hides it
  * @param cpu CPU cores offered to kernels
  * @param memBytes memory offered to kernels, in bytes
  * @param krunnerPath absolute path of the runner bundle directory
@@ -31,10 +30,15 @@ public record AgentConfig(
     String dockerHost,
     String logLevel) {
 
+  /** Returns a broker URL with the value of any {@code password=} parameter hidden. */
+  public static String redactUrl(String url) {
+    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
   @Override
   public String toString() {
     return "AgentConfig[brokerUrl="
-        + brokerUrl
+        + redactUrl(brokerUrl)
         + ", brokerUser="
         + brokerUser
         + ", brokerPassword="

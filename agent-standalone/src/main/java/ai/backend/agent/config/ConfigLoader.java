@@ -23,8 +23,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Builds the agent's command line and resolves each {@link Setting} from, in order of precedence,
- * the command line, the environment and the properties file named by {@code --config}, falling
- * back to its default.
+ * the command line, the environment and the properties file named by {@code --config}, falling back
+ * to its default.
  */
 public final class ConfigLoader {
 

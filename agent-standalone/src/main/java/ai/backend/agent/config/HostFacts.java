@@ -11,16 +11,20 @@ import java.nio.file.Path;
  * Facts about the host that computed defaults depend on.
  *
  * @param hostname the host name
- * @param cores the number of CPU cores the JVM sees
- * @param memoryBytes the total memory the JVM sees, in bytes
+ * @param cores the number of CPU cores available to the JVM
+ * @param memoryBytes the total memory of the machine, or of its container, as the JVM reports it,
+ *     in bytes
  * @param repositoryRoot the source tree the agent runs from, or {@code null} when unknown
  */
 public record HostFacts(String hostname, int cores, long memoryBytes, Path repositoryRoot) {
 
   /** Reads the facts of the machine the JVM runs on. */
   public static HostFacts detect() {
-    return new HostFacts(detectHostname(), Runtime.getRuntime().availableProcessors(),
-        detectMemory(), detectRepositoryRoot());
+    return new HostFacts(
+        detectHostname(),
+        Runtime.getRuntime().availableProcessors(),
+        detectMemory(),
+        detectRepositoryRoot());
   }
 
   private static String detectHostname() {

@@ -7,7 +7,8 @@ import java.util.Locale;
  * and as a key of the properties file, and that order is also the precedence.
  */
 public enum Setting {
-  CONFIG("config", "FILE", "Properties file with settings, keyed by option name without dashes", null),
+  CONFIG(
+      "config", "FILE", "Properties file with settings, keyed by option name without dashes", null),
   BROKER_URL(
       "broker-url",
       "URL",
@@ -24,12 +25,12 @@ public enum Setting {
   AGENT_ID(
       "agent-id",
       "ID",
-      "Agent id, 1 to 64 characters of A-Z a-z 0-9 . _ -",
+      "Agent id: 1 to 64 letters, digits, dots, underscores or hyphens",
       "the host name, with other characters replaced by '-'"),
   SCALING_GROUP(
       "scaling-group",
       "NAME",
-      "Scaling group the agent joins, 1 to 64 characters of A-Z a-z 0-9 . _ -",
+      "Scaling group the agent joins: 1 to 64 letters, digits, dots, underscores or hyphens",
       "default"),
   CPU("cpu", "CORES", "CPU cores offered to kernels, fractions allowed", "the host's core count"),
   MEM(
@@ -48,12 +49,11 @@ public enum Setting {
       "Docker network for kernels; it is created as an internal bridge without inter-container"
           + " traffic if missing",
       "bai-kernels"),
-  HEARTBEAT_INTERVAL(
-      "heartbeat-interval", "SECONDS", "Seconds between heartbeats, 1 to 3600", "5"),
+  HEARTBEAT_INTERVAL("heartbeat-interval", "SECONDS", "Seconds between heartbeats, 1 to 3600", "5"),
   KERNEL_START_TIMEOUT(
       "kernel-start-timeout",
       "SECONDS",
-      "Seconds a new kernel's runner has to answer before creation fails, 1 to 3600",
+      "Seconds a new kernel's runner has to report ready before creation fails, 1 to 3600",
       "30"),
   OUTPUT_LIMIT(
       "output-limit",
@@ -64,7 +64,7 @@ public enum Setting {
   DOCKER_HOST(
       "docker-host",
       "URI",
-      "Docker engine address, unix:///PATH or tcp://HOST:PORT",
+      "Address of the Docker engine, a unix:///PATH socket or tcp://HOST:PORT",
       "unix:///var/run/docker.sock"),
   LOG_LEVEL("log-level", "LEVEL", "Log level: TRACE, DEBUG, INFO, WARN or ERROR", "INFO");
 
@@ -103,14 +103,17 @@ public enum Setting {
     return paramLabel;
   }
 
-  /** Returns the help text line, with the default and the environment variable. */
+  /**
+   * Returns the help text, with the default and the environment variable. Percent signs are doubled
+   * because picocli formats descriptions with {@link String#format}.
+   */
   public String helpText() {
     StringBuilder text = new StringBuilder(description).append('.');
     if (defaultText != null) {
       text.append(" Default: ").append(defaultText).append('.');
     }
     text.append(" Env: ").append(envName()).append('.');
-    return text.toString();
+    return text.toString().replace("%", "%%");
   }
 
   /**

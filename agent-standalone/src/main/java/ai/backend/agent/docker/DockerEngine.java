@@ -69,7 +69,7 @@ public final class DockerEngine implements AutoCloseable {
   }
 
   /**
-   * Checks that the engine answers and returns its version.
+   * Checks that the engine responds and returns its version.
    *
    * @throws EngineUnreachableException if it does not
    */
@@ -162,7 +162,10 @@ public final class DockerEngine implements AutoCloseable {
                     AccessMode.ro))
             .withNetworkMode(spec.network())
             .withCapDrop(Capability.ALL)
-            .withSecurityOpts(List.of("no-new-privileges"));
+            .withSecurityOpts(List.of("no-new-privileges"))
+            // The runner's JVM would be PID 1 and leave orphaned user processes as zombies;
+            // Docker's init process reaps them.
+            .withInit(true);
     try {
       CreateContainerResponse response =
           call(
@@ -219,21 +222,34 @@ public final class DockerEngine implements AutoCloseable {
     } catch (NotFoundWrapper e) {
       throw new ContainerNotFoundException(containerId, e.getCause());
     }
+
     var state = response.getState();
     boolean running = state != null && Boolean.TRUE.equals(state.getRunning());
     Long exitCode = state == null ? null : state.getExitCodeLong();
+
     String ip = null;
     var settings = response.getNetworkSettings();
     if (settings != null && settings.getNetworks() != null) {
       ContainerNetwork attached = settings.getNetworks().get(network);
-      if (attached != null && attached.getIpAddress() != null && !attached.getIpAddress().isEmpty()) {
+      if (attached != null
+          && attached.getIpAddress() != null
+          && !attached.getIpAddress().isEmpty()) {
         ip = attached.getIpAddress();
       }
     }
+
     Map<String, String> labels =
         response.getConfig() == null || response.getConfig().getLabels() == null
             ? Map.of()
             : response.getConfig().getLabels();
+
+    var hostConfig = response.getHostConfig();
+    long nanoCpus = 0;
+    long memBytes = 0;
+    if (hostConfig != null) {
+      nanoCpus = hostConfig.getNanoCPUs() == null ? 0 : hostConfig.getNanoCPUs();
+      memBytes = hostConfig.getMemory() == null ? 0 : hostConfig.getMemory();
+    }
     return new ContainerState(
         response.getId(),
         response.getName(),
@@ -241,6 +257,8 @@ public final class DockerEngine implements AutoCloseable {
         running,
         running || exitCode == null ? null : exitCode.intValue(),
         ip,
+        nanoCpus,
+        memBytes,
         labels);
   }
 
@@ -351,7 +369,7 @@ public final class DockerEngine implements AutoCloseable {
     }
   }
 
-  /** Carries a 404 from the engine to the method that knows what was not found. */
+  /** Carries a 404 from the engine to the method that can name what was not found. */
   private static final class NotFoundWrapper extends DockerEngineException {
     NotFoundWrapper(String message, Throwable cause) {
       super(message, cause);

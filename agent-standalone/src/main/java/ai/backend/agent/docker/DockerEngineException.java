@@ -11,7 +11,7 @@ public class DockerEngineException extends RuntimeException {
     super(message);
   }
 
-  /** The engine cannot be reached at its address, or it did not answer in time. */
+  /** The engine cannot be reached at its address, or it did not respond in time. */
   public static final class EngineUnreachableException extends DockerEngineException {
     public EngineUnreachableException(String message, Throwable cause) {
       super(message, cause);

@@ -23,12 +23,12 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * The agent's ZeroMQ link to one kernel runner: a PUSH socket to the runner's input port and a
- * PULL socket from its output port, both owned by one I/O thread. Callers hand operations to that
- * thread through a queue, and the thread files the records it receives into the current run.
+ * The agent's ZeroMQ link to one kernel runner: a PUSH socket to the runner's input port and a PULL
+ * socket from its output port, both owned by one I/O thread. Callers hand operations to that thread
+ * through a queue, and the thread files the records it receives into the current run.
  *
- * <p>Only one execute call runs at a time, and only one run: a query for a new run while another
- * is unfinished fails with {@code kernel-busy}.
+ * <p>Only one execute call runs at a time, and only one run: a query for a new run while another is
+ * unfinished fails with {@code kernel-busy}.
  */
 public final class KernelConnection implements AutoCloseable {
 
@@ -42,8 +42,17 @@ public final class KernelConnection implements AutoCloseable {
   public static final int RUNNER_OUTPUT_PORT = 2001;
 
   private static final int POLL_MILLIS = 50;
-  private static final long MAX_RECORD_BYTES = 64L * 1024 * 1024;
-  private static final int RECEIVE_HIGH_WATER_MARK = 1000;
+  private static final long STATUS_RETRY_MILLIS = 1000;
+
+  /**
+   * Largest record accepted. ZeroMQ drops the connection on a larger one and reconnects, so that
+   * record is lost. The Python driver of this product splits text into much smaller records.
+   */
+  private static final long MAX_RECORD_BYTES = 16L * 1024 * 1024;
+
+  /** Records ZeroMQ buffers before the I/O thread reads them; the runner waits beyond this. */
+  private static final int RECEIVE_HIGH_WATER_MARK = 100;
+
   private static final long MAX_FLUSH_MILLIS = TimeUnit.MINUTES.toMillis(10);
   private static final long MIN_BUSY_WAIT_MILLIS = 1000;
   private static final long MAX_BUSY_WAIT_MILLIS = 30_000;
@@ -66,6 +75,7 @@ public final class KernelConnection implements AutoCloseable {
   private Run run;
   private String deadReason;
   private List<String> completions;
+  private boolean completionPending;
   private long idleDroppedRecords;
 
   /** One operation for the runner, as its two frames. */
@@ -121,25 +131,27 @@ public final class KernelConnection implements AutoCloseable {
   }
 
   /**
-   * Sends a {@code status} request and waits up to {@code timeout} for the runner's ready record.
+   * Sends {@code status} requests, one per second, and waits up to {@code timeout} for the runner's
+   * ready record. Repeating the request covers a reply lost while ZeroMQ was still connecting.
    *
    * @return {@code true} once the runner has reported ready
    */
   public boolean awaitReady(Duration timeout) throws InterruptedException {
-    synchronized (this) {
-      if (ready) {
-        return true;
-      }
-    }
-    outbox.add(new Outgoing("status", ""));
     long deadline = System.nanoTime() + timeout.toNanos();
+    long nextRequest = System.nanoTime();
     synchronized (this) {
       while (!ready && deadReason == null) {
-        long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        long now = System.nanoTime();
+        long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - now);
         if (remaining <= 0) {
           break;
         }
-        wait(remaining);
+        if (now - nextRequest >= 0) {
+          outbox.add(new Outgoing("status", ""));
+          nextRequest = now + TimeUnit.MILLISECONDS.toNanos(STATUS_RETRY_MILLIS);
+        }
+        long untilNextRequest = TimeUnit.NANOSECONDS.toMillis(nextRequest - now) + 1;
+        wait(Math.min(remaining, untilNextRequest));
       }
       return ready;
     }
@@ -183,10 +195,12 @@ public final class KernelConnection implements AutoCloseable {
     try {
       String mode = command.mode() == null ? "query" : command.mode();
       return switch (mode) {
-        case "query" -> startRun(command, List.of(new Outgoing("code", text(command.code()))), flushMillis);
+        case "query" ->
+            startRun(command, List.of(new Outgoing("code", text(command.code()))), flushMillis);
         case "batch" -> startRun(command, batchOperations(command.options()), flushMillis);
         case "continue" -> continueRun(command, null, flushMillis);
-        case "input" -> continueRun(command, new Outgoing("input", text(command.code())), flushMillis);
+        case "input" ->
+            continueRun(command, new Outgoing("input", text(command.code())), flushMillis);
         case "complete" -> complete(command, flushMillis);
         default ->
             new AgentReply.CommandFailed(
@@ -203,7 +217,8 @@ public final class KernelConnection implements AutoCloseable {
     }
   }
 
-  private AgentReply startRun(AgentCommand.Execute command, List<Outgoing> operations, long flushMillis)
+  private AgentReply startRun(
+      AgentCommand.Execute command, List<Outgoing> operations, long flushMillis)
       throws InterruptedException {
     synchronized (this) {
       if (deadReason != null) {
@@ -317,6 +332,7 @@ public final class KernelConnection implements AutoCloseable {
         return terminated();
       }
       completions = null;
+      completionPending = true;
       outbox.add(new Outgoing("complete", payload));
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
       while (completions == null && deadReason == null) {
@@ -331,6 +347,7 @@ public final class KernelConnection implements AutoCloseable {
       }
       List<String> result = completions == null ? List.of() : completions;
       completions = null;
+      completionPending = false;
       return new AgentReply.ExecuteResult(
           command.runId(), "finished", List.of(), 0, Map.of("completions", result), List.of());
     }
@@ -338,16 +355,17 @@ public final class KernelConnection implements AutoCloseable {
 
   /** Returns the batch operations from the options {@code clean}, {@code build}, {@code exec}. */
   private static List<Outgoing> batchOperations(Map<String, Object> options) {
-    Map<String, Object> given = options == null ? Map.of() : options;
+    Map<String, Object> batchOptions = options == null ? Map.of() : options;
     List<Outgoing> operations = new ArrayList<>();
     for (String step : List.of("clean", "build")) {
-      Object command = given.get(step);
+      Object command = batchOptions.get(step);
       if (command != null && !command.toString().isEmpty()) {
         operations.add(new Outgoing(step, command.toString()));
       }
     }
-    Object exec = given.get("exec");
-    operations.add(new Outgoing("exec", exec == null || exec.toString().isEmpty() ? "*" : exec.toString()));
+    Object exec = batchOptions.get("exec");
+    operations.add(
+        new Outgoing("exec", exec == null || exec.toString().isEmpty() ? "*" : exec.toString()));
     return operations;
   }
 
@@ -404,12 +422,18 @@ public final class KernelConnection implements AutoCloseable {
         while (pull.hasReceiveMore()) {
           pull.recv(0);
         }
-        onRecord(new String(operation, StandardCharsets.US_ASCII), payload == null ? new byte[0] : payload);
+        onRecord(
+            new String(operation, StandardCharsets.US_ASCII),
+            payload == null ? new byte[0] : payload);
       }
     } catch (RuntimeException e) {
       if (!closed) {
         log.error(
-            "Agent {} kernel {} (session {}) lost its runner connection", agentId, kernelId, sessionId, e);
+            "Agent {} kernel {} (session {}) lost its runner connection",
+            agentId,
+            kernelId,
+            sessionId,
+            e);
         markDead("the runner connection failed: " + e);
       }
     } finally {
@@ -419,7 +443,11 @@ public final class KernelConnection implements AutoCloseable {
       if (pull != null) {
         context.destroySocket(pull);
       }
-      log.info("Agent {} kernel {} (session {}) closed its runner connection", agentId, kernelId, sessionId);
+      log.info(
+          "Agent {} kernel {} (session {}) closed its runner connection",
+          agentId,
+          kernelId,
+          sessionId);
     }
   }
 
@@ -427,7 +455,8 @@ public final class KernelConnection implements AutoCloseable {
     Outgoing next;
     while ((next = outbox.poll()) != null) {
       boolean sent =
-          push.sendMore(next.operation()) && push.send(next.payload().getBytes(StandardCharsets.UTF_8), 0);
+          push.sendMore(next.operation())
+              && push.send(next.payload().getBytes(StandardCharsets.UTF_8), 0);
       if (!sent) {
         log.warn(
             "Agent {} kernel {} (session {}) failed to send {} to the runner",
@@ -446,7 +475,8 @@ public final class KernelConnection implements AutoCloseable {
         JsonNode status = parse(type, payload);
         if (status != null && status.path("ready").asBoolean(false)) {
           if (!ready) {
-            log.info("Agent {} kernel {} (session {}) runner is ready", agentId, kernelId, sessionId);
+            log.info(
+                "Agent {} kernel {} (session {}) runner is ready", agentId, kernelId, sessionId);
           }
           ready = true;
         }
@@ -460,13 +490,17 @@ public final class KernelConnection implements AutoCloseable {
         JsonNode media = parse(type, payload);
         if (media != null && media.isArray() && media.size() == 2 && acceptsOutput()) {
           JsonNode data = media.get(1);
-          run.collector.addMedia(media.get(0).asText(), data.isTextual() ? data.asText() : data.toString());
+          run.collector.addMedia(
+              media.get(0).asText(), data.isTextual() ? data.asText() : data.toString());
         }
       }
       case "finished" -> {
         if (run != null) {
           run.finished = true;
           run.exitCode = exitCode(parse(type, payload));
+        } else if (completionPending) {
+          // A runner without completion support ends the request with a finished record.
+          completions = List.of();
         }
       }
       case "waiting-input" -> {

@@ -12,10 +12,10 @@ import java.util.Set;
  * Collects the console items of one execute call in Backend.AI's form {@code [type, data]}, with a
  * byte limit per stream so that memory stays bounded whatever the code prints.
  *
- * <p>Consecutive {@code stdout}, {@code stderr} and {@code log} records merge into one item.
- * These text streams keep their first {@code limitBytes} bytes, cut at a UTF-8 character
- * boundary. {@code html} and {@code media} items are kept whole or dropped whole. Each stream that
- * lost bytes gets one marker item at the end of the console. Not thread-safe.
+ * <p>Consecutive {@code stdout}, {@code stderr} and {@code log} records merge into one item. These
+ * text streams keep their first {@code limitBytes} bytes, cut at a UTF-8 character boundary. {@code
+ * html} and {@code media} items are kept whole or dropped whole. Each stream that lost bytes gets
+ * one marker item at the end of the console. Not thread-safe.
  */
 public final class OutputCollector {
 
@@ -113,8 +113,8 @@ public final class OutputCollector {
   }
 
   /**
-   * Returns how many bytes of {@code data} fit: all of them, none once the stream dropped
-   * anything, or for text streams the longest prefix that fits and ends on a character boundary.
+   * Returns how many bytes of {@code data} fit: all of them, none once the stream dropped anything,
+   * or for text streams the longest prefix that fits and ends on a character boundary.
    */
   private int bytesToKeep(StreamUsage streamUsage, byte[] data, boolean cuttable) {
     if (streamUsage.droppedBytes > 0) {
@@ -169,9 +169,7 @@ public final class OutputCollector {
                 String.format(
                     "\n[output truncated: %d-byte limit per stream reached on %s; %d bytes"
                         + " dropped]\n",
-                    limitBytes,
-                    stream,
-                    dropped)));
+                    limitBytes, stream, dropped)));
       }
     }
     if (itemCapDroppedBytes > 0) {
@@ -180,8 +178,7 @@ public final class OutputCollector {
               "stderr",
               String.format(
                   "\n[output truncated: %d-item limit per call reached; %d bytes dropped]\n",
-                  MAX_ITEMS,
-                  itemCapDroppedBytes)));
+                  MAX_ITEMS, itemCapDroppedBytes)));
     }
     return console;
   }

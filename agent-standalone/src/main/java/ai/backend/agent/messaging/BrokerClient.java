@@ -1,5 +1,6 @@
 package ai.backend.agent.messaging;
 
+import ai.backend.agent.config.AgentConfig;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentEvent;
 import ai.backend.common.protocol.AgentReply;
@@ -48,6 +49,7 @@ public final class BrokerClient implements AutoCloseable {
   private final String password;
   private final String agentId;
   private final CommandListener listener;
+  private final Runnable onConnected;
 
   private final Object sendLock = new Object();
   private final Deque<AgentEvent> pendingEvents = new ArrayDeque<>();
@@ -59,6 +61,7 @@ public final class BrokerClient implements AutoCloseable {
 
   /** One live connection with its two sessions; {@code lost} opens when it fails. */
   private record Link(
+      ActiveMQConnectionFactory factory,
       Connection connection,
       Session consumerSession,
       Session producerSession,
@@ -66,13 +69,25 @@ public final class BrokerClient implements AutoCloseable {
       Queue eventQueue,
       CountDownLatch lost) {}
 
+  /**
+   * Creates a client; {@link #start()} connects it.
+   *
+   * @param password the broker password, or {@code null} for none
+   * @param onConnected runs on the connector thread after each successful connect
+   */
   public BrokerClient(
-      String brokerUrl, String user, String password, String agentId, CommandListener listener) {
+      String brokerUrl,
+      String user,
+      String password,
+      String agentId,
+      CommandListener listener,
+      Runnable onConnected) {
     this.brokerUrl = brokerUrl;
     this.user = user;
     this.password = password;
     this.agentId = agentId;
     this.listener = listener;
+    this.onConnected = onConnected;
   }
 
   /** Starts connecting in the background; the client keeps retrying until {@link #close()}. */
@@ -108,8 +123,8 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   /**
-   * Sends a kernel event to the manager as a persistent message. While the broker is away the
-   * event waits in memory, up to {@value #MAX_PENDING_EVENTS} events, and goes out after the next
+   * Sends a kernel event to the manager as a persistent message. While the broker is away the event
+   * waits in memory, up to {@value #MAX_PENDING_EVENTS} events, and goes out after the next
    * connect.
    */
   public void sendEvent(AgentEvent event) {
@@ -276,6 +291,7 @@ public final class BrokerClient implements AutoCloseable {
         attempt = 0;
         backoff = INITIAL_BACKOFF;
         flushPendingEvents();
+        onConnected.run();
         current.lost().await();
         if (running) {
           log.warn("Agent {} lost its broker connection; reconnecting", agentId);
@@ -288,7 +304,7 @@ public final class BrokerClient implements AutoCloseable {
             agentId,
             redact(brokerUrl),
             attempt,
-            e.toString(),
+            describe(e),
             backoff.toMillis());
       } finally {
         synchronized (sendLock) {
@@ -306,14 +322,19 @@ public final class BrokerClient implements AutoCloseable {
           break;
         }
       }
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
     }
     log.info("Agent {} stopped its broker connection", agentId);
   }
 
   private Link connect() throws JMSException {
+    // The factory owns the client's server locator, so it must stay open as long as the connection.
+    ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl);
     Connection connection = null;
-    try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(brokerUrl)) {
+    try {
       connection = factory.createConnection(user, password);
       CountDownLatch lost = new CountDownLatch(1);
       connection.setExceptionListener(
@@ -329,7 +350,8 @@ public final class BrokerClient implements AutoCloseable {
       MessageConsumer consumer = consumerSession.createConsumer(commandQueue);
       consumer.setMessageListener(this::onMessage);
       connection.start();
-      return new Link(connection, consumerSession, producerSession, producer, eventQueue, lost);
+      return new Link(
+          factory, connection, consumerSession, producerSession, producer, eventQueue, lost);
     } catch (JMSException | RuntimeException e) {
       if (connection != null) {
         try {
@@ -338,13 +360,14 @@ public final class BrokerClient implements AutoCloseable {
           e.addSuppressed(closeError);
         }
       }
+      factory.close();
       throw e;
     }
   }
 
   /**
-   * Parses one command and hands it on. It never throws, so the message is acknowledged even when
-   * it is invalid and is not redelivered.
+   * Parses one command and hands it on. It catches every exception, so the message is acknowledged
+   * even when it is invalid and is not redelivered.
    */
   private void onMessage(Message message) {
     String type = "(unknown)";
@@ -401,11 +424,21 @@ public final class BrokerClient implements AutoCloseable {
       current.connection().close();
     } catch (JMSException | RuntimeException e) {
       log.debug("Agent {} ignored an error while closing its broker connection", agentId, e);
+    } finally {
+      current.factory().close();
     }
   }
 
-  /** Hides a {@code password=} query parameter so the URL can be logged. */
-  static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+  private static String redact(String url) {
+    return AgentConfig.redactUrl(url);
+  }
+
+  /** Returns the exception and its deepest cause, which usually names the network error. */
+  private static String describe(Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? e.toString() : e + " (cause: " + root + ")";
   }
 }

@@ -9,8 +9,8 @@ public interface CommandListener {
   /**
    * Handles one command.
    *
-   * @param replyAddress where a request-reply command's answer goes; its destination is {@code
-   *     null} when the message had no {@code JMSReplyTo}
+   * @param replyAddress where a request-reply command's reply goes; its destination is {@code null}
+   *     when the message had no {@code JMSReplyTo}
    */
   void onCommand(AgentCommand command, ReplyAddress replyAddress);
 }

@@ -1,0 +1,318 @@
+package ai.backend.agent;
+
+import ai.backend.agent.config.AgentConfig;
+import ai.backend.agent.docker.ContainerSummary;
+import ai.backend.agent.docker.DockerEngine;
+import ai.backend.agent.docker.DockerEngineException;
+import ai.backend.agent.docker.ImageSummary;
+import ai.backend.agent.docker.KernelLabels;
+import ai.backend.agent.kernel.Kernel;
+import ai.backend.agent.messaging.BrokerClient;
+import ai.backend.agent.messaging.CommandListener;
+import ai.backend.agent.messaging.ReplyAddress;
+import ai.backend.common.protocol.AgentCommand;
+import ai.backend.common.protocol.AgentEvent;
+import ai.backend.common.protocol.AgentReply;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZContext;
+
+/**
+ * One agent: it connects to Docker and the broker, re-adopts the kernels of its previous run,
+ * handles the manager's commands and sends a heartbeat every interval.
+ */
+public final class Agent implements CommandListener, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+  /** Threads for kernel creation and removal; each creation may wait for its runner. */
+  private static final int LIFECYCLE_THREADS = 8;
+
+  /** Execute calls that may wait for output at the same time. */
+  private static final int MAX_EXECUTE_THREADS = 64;
+
+  private final AgentConfig config;
+  private final String hostname;
+  private final String version;
+  private final DockerEngine docker;
+  private final ZContext zmq = new ZContext();
+  private final BrokerClient broker;
+  private final KernelLifecycle lifecycle;
+  private final ExecutorService lifecyclePool;
+  private final KeyedSerialExecutor lanes;
+  private final ThreadPoolExecutor executePool;
+  private final ScheduledExecutorService heartbeats;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private int heartbeatFailures;
+
+  public Agent(AgentConfig config, String hostname, String version) {
+    this.config = config;
+    this.hostname = hostname;
+    this.version = version;
+    this.docker = new DockerEngine(config.dockerHost());
+    this.broker =
+        new BrokerClient(
+            config.brokerUrl(),
+            config.brokerUser(),
+            config.brokerPassword(),
+            config.agentId(),
+            this,
+            this::heartbeatSoon);
+    this.lifecycle = new KernelLifecycle(config, docker, zmq, broker::sendEvent);
+    this.lifecyclePool = Executors.newFixedThreadPool(LIFECYCLE_THREADS, named("kernel-lifecycle"));
+    this.lanes = new KeyedSerialExecutor(lifecyclePool);
+    this.executePool =
+        new ThreadPoolExecutor(
+            0,
+            MAX_EXECUTE_THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            named("kernel-execute"));
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(named("heartbeat"));
+  }
+
+  /**
+   * Checks the Docker engine, prepares the kernel network, re-adopts leftover kernels and starts
+   * consuming commands and sending heartbeats.
+   *
+   * @throws DockerEngineException if the engine is unreachable or the network is unusable
+   */
+  public void start() {
+    log.info("Agent {} starting with {}", config.agentId(), config);
+    String engineVersion = docker.version();
+    log.info(
+        "Agent {} uses Docker engine {} at {}",
+        config.agentId(),
+        engineVersion,
+        config.dockerHost());
+    docker.ensureKernelNetwork(
+        config.kernelNetwork(), Map.of(KernelLabels.OWNER, KernelLabels.OWNER_VALUE));
+    List<ContainerSummary> leftovers =
+        docker.listContainers(KernelLabels.AGENT_ID, config.agentId());
+    for (ContainerSummary container : leftovers) {
+      String kernelId = container.labels().get(KernelLabels.KERNEL_ID);
+      if (kernelId == null) {
+        continue;
+      }
+      log.info(
+          "Agent {} found container {} of kernel {} from its previous run ({})",
+          config.agentId(),
+          KernelLifecycle.shortId(container.id()),
+          kernelId,
+          container.state());
+      lanes.submit(kernelId, () -> lifecycle.adopt(container));
+    }
+    broker.start();
+    long interval = config.heartbeatInterval().toMillis();
+    heartbeats.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
+    log.info("Agent {} started", config.agentId());
+  }
+
+  /** Blocks until {@link #close()} finished. */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public void onCommand(AgentCommand command, ReplyAddress replyAddress) {
+    String kernelId = command.kernelId();
+    if (kernelId == null || !KernelLifecycle.KERNEL_ID.matcher(kernelId).matches()) {
+      log.warn(
+          "Agent {} rejected a {} command with invalid kernel id '{}'",
+          config.agentId(),
+          command.getClass().getSimpleName(),
+          kernelId);
+      if (command instanceof AgentCommand.Execute) {
+        broker.reply(
+            replyAddress,
+            new AgentReply.CommandFailed(
+                "invalid-command", "invalid kernel id '" + kernelId + "'"));
+      }
+      return;
+    }
+    if (command instanceof AgentCommand.CreateKernel create) {
+      lanes.submit(kernelId, () -> lifecycle.create(create));
+    } else if (command instanceof AgentCommand.DestroyKernel destroy) {
+      lanes.submit(kernelId, () -> lifecycle.destroy(destroy));
+    } else if (command instanceof AgentCommand.Execute execute) {
+      submitExecute(execute, replyAddress);
+    }
+  }
+
+  private void submitExecute(AgentCommand.Execute execute, ReplyAddress replyAddress) {
+    try {
+      executePool.execute(() -> broker.reply(replyAddress, runExecute(execute)));
+    } catch (RejectedExecutionException e) {
+      log.warn(
+          "Agent {} rejected execute for kernel {} (session {}): {} calls already wait",
+          config.agentId(),
+          execute.kernelId(),
+          execute.sessionId(),
+          MAX_EXECUTE_THREADS);
+      broker.reply(
+          replyAddress,
+          new AgentReply.CommandFailed(
+              "agent-busy",
+              "agent "
+                  + config.agentId()
+                  + " has "
+                  + MAX_EXECUTE_THREADS
+                  + " execute calls in progress; retry later"));
+    }
+  }
+
+  private AgentReply runExecute(AgentCommand.Execute execute) {
+    try {
+      AgentReply reply = lifecycle.execute(execute);
+      if (reply instanceof AgentReply.CommandFailed failed) {
+        log.info(
+            "Agent {} execute for kernel {} (session {}, run {}) failed: {} {}",
+            config.agentId(),
+            execute.kernelId(),
+            execute.sessionId(),
+            execute.runId(),
+            failed.code(),
+            failed.message());
+      }
+      return reply;
+    } catch (RuntimeException e) {
+      log.error(
+          "Agent {} execute for kernel {} (session {}) failed unexpectedly",
+          config.agentId(),
+          execute.kernelId(),
+          execute.sessionId(),
+          e);
+      return new AgentReply.CommandFailed("agent-error", "internal agent error: " + e);
+    }
+  }
+
+  private void heartbeatSoon() {
+    try {
+      heartbeats.execute(this::heartbeat);
+    } catch (RejectedExecutionException e) {
+      log.debug("Agent {} is stopping; no heartbeat after reconnect", config.agentId());
+    }
+  }
+
+  /** Reaps kernels whose containers stopped, then sends the heartbeat. */
+  private void heartbeat() {
+    try {
+      List<ContainerSummary> containers =
+          docker.listContainers(KernelLabels.AGENT_ID, config.agentId());
+      reapStoppedKernels(containers);
+      List<AgentEvent.KernelInfo> kernelInfos = new ArrayList<>();
+      for (ContainerSummary container : containers) {
+        kernelInfos.add(
+            new AgentEvent.KernelInfo(
+                container.labels().get(KernelLabels.SESSION_ID),
+                container.labels().get(KernelLabels.KERNEL_ID),
+                container.id(),
+                container.state()));
+      }
+      List<AgentEvent.ImageInfo> images = new ArrayList<>();
+      for (ImageSummary image : docker.listImagesWithLabel(KernelLabels.KERNELSPEC)) {
+        images.add(
+            new AgentEvent.ImageInfo(image.name(), image.id(), image.sizeBytes(), image.labels()));
+      }
+      AgentEvent.Heartbeat heartbeat =
+          new AgentEvent.Heartbeat(
+              config.agentId(),
+              hostname,
+              version,
+              config.scalingGroup(),
+              lifecycle.capacity().toStringMap(),
+              lifecycle.occupied().toStringMap(),
+              kernelInfos,
+              images,
+              (int) config.heartbeatInterval().toSeconds());
+      broker.sendHeartbeat(heartbeat, config.heartbeatInterval().multipliedBy(3));
+      if (heartbeatFailures > 0) {
+        log.info(
+            "Agent {} sends heartbeats again after {} failed attempts",
+            config.agentId(),
+            heartbeatFailures);
+        heartbeatFailures = 0;
+      }
+    } catch (DockerEngineException e) {
+      heartbeatFailures++;
+      if (heartbeatFailures == 1 || heartbeatFailures % 60 == 0) {
+        log.warn(
+            "Agent {} skipped a heartbeat ({} in a row) because Docker failed: {}",
+            config.agentId(),
+            heartbeatFailures,
+            e.getMessage());
+      }
+    } catch (RuntimeException e) {
+      log.error("Agent {} failed to send a heartbeat", config.agentId(), e);
+    }
+  }
+
+  private void reapStoppedKernels(List<ContainerSummary> containers) {
+    Set<String> runningIds = new HashSet<>();
+    for (ContainerSummary container : containers) {
+      if (container.running()) {
+        runningIds.add(container.id());
+      }
+    }
+    for (Kernel kernel : lifecycle.kernels()) {
+      if (!runningIds.contains(kernel.containerId())) {
+        lanes.submit(kernel.kernelId(), () -> lifecycle.reapIfExited(kernel.kernelId()));
+      }
+    }
+  }
+
+  /**
+   * Lets kernel creations in progress finish, stops consuming, closes runner connections and leaves
+   * kernel containers running for the next start to re-adopt. Commands that arrive meanwhile are
+   * dropped with a warning.
+   */
+  @Override
+  public void close() {
+    log.info("Agent {} stopping", config.agentId());
+    heartbeats.shutdownNow();
+    lifecyclePool.shutdown();
+    executePool.shutdown();
+    try {
+      // Creations in progress finish first, so that their events still reach the broker.
+      long graceSeconds = config.kernelStartTimeout().toSeconds() + 5;
+      if (!lifecyclePool.awaitTermination(graceSeconds, TimeUnit.SECONDS)) {
+        log.warn("Agent {} stopped with kernel creations still in progress", config.agentId());
+        lifecyclePool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    broker.close();
+    lifecycle.closeConnections();
+    executePool.shutdownNow();
+    zmq.close();
+    docker.close();
+    log.info("Agent {} stopped", config.agentId());
+    stopped.countDown();
+  }
+
+  private static ThreadFactory named(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

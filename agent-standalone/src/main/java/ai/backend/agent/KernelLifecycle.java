@@ -1,0 +1,561 @@
+package ai.backend.agent;
+
+import ai.backend.agent.config.AgentConfig;
+import ai.backend.agent.docker.ContainerSpec;
+import ai.backend.agent.docker.ContainerState;
+import ai.backend.agent.docker.ContainerSummary;
+import ai.backend.agent.docker.DockerEngine;
+import ai.backend.agent.docker.DockerEngineException;
+import ai.backend.agent.docker.DockerEngineException.ContainerNotFoundException;
+import ai.backend.agent.docker.DockerEngineException.ImageNotFoundException;
+import ai.backend.agent.docker.KernelLabels;
+import ai.backend.agent.kernel.Kernel;
+import ai.backend.agent.kernel.KernelConnection;
+import ai.backend.common.protocol.AgentCommand;
+import ai.backend.common.protocol.AgentEvent;
+import ai.backend.common.protocol.AgentReply;
+import ai.backend.common.resource.ResourceSlots;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZContext;
+
+/**
+ * Creates, adopts, reaps and destroys kernel containers and keeps the table of running kernels.
+ * Every method that changes one kernel must run on that kernel's lane of the {@link
+ * KeyedSerialExecutor}, so that the steps for one kernel never overlap.
+ */
+final class KernelLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(KernelLifecycle.class);
+
+  /** Kernel ids become container names, so they follow Docker's name rule. */
+  static final Pattern KERNEL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+
+  static final String CONTAINER_NAME_PREFIX = "bai-kernel-";
+  static final String CONTAINER_USER = "1000:1000";
+  static final String BUNDLE_MOUNT_POINT = "/opt/kernel";
+  static final String ENTRYPOINT = BUNDLE_MOUNT_POINT + "/bin/entrypoint.sh";
+  static final long PIDS_LIMIT = 1024;
+  private static final int LOG_TAIL_LINES = 20;
+  private static final Duration READY_POLL = Duration.ofSeconds(1);
+
+  private final AgentConfig config;
+  private final DockerEngine docker;
+  private final ZContext zmq;
+  private final Consumer<AgentEvent> events;
+  private final Map<String, Kernel> kernels = new ConcurrentHashMap<>();
+
+  /** Slots held by running kernels and by creations in progress, keyed by kernel id. */
+  private final Map<String, ResourceSlots> allocations = new LinkedHashMap<>();
+
+  KernelLifecycle(
+      AgentConfig config, DockerEngine docker, ZContext zmq, Consumer<AgentEvent> events) {
+    this.config = config;
+    this.docker = docker;
+    this.zmq = zmq;
+    this.events = events;
+  }
+
+  /** Returns the slots that the agent offers. */
+  ResourceSlots capacity() {
+    return ResourceSlots.of(
+        Map.of(
+            ResourceSlots.CPU,
+            config.cpu(),
+            ResourceSlots.MEM,
+            BigDecimal.valueOf(config.memBytes())));
+  }
+
+  /** Returns the sum of the slots of running kernels and of creations in progress. */
+  synchronized ResourceSlots occupied() {
+    ResourceSlots sum =
+        ResourceSlots.of(
+            Map.of(ResourceSlots.CPU, BigDecimal.ZERO, ResourceSlots.MEM, BigDecimal.ZERO));
+    for (ResourceSlots slots : allocations.values()) {
+      sum = sum.add(slots);
+    }
+    return sum;
+  }
+
+  /** Returns the kernels that run now. */
+  Collection<Kernel> kernels() {
+    return List.copyOf(kernels.values());
+  }
+
+  static String containerName(String kernelId) {
+    return CONTAINER_NAME_PREFIX + kernelId;
+  }
+
+  /** Creates and starts a kernel, then sends {@code kernel_started} or the failure. */
+  void create(AgentCommand.CreateKernel command) {
+    String kernelId = command.kernelId();
+    String sessionId = command.sessionId();
+    Kernel existing = kernels.get(kernelId);
+    if (existing != null) {
+      log.info(
+          "Agent {} kernel {} (session {}) already runs; repeating kernel_started",
+          config.agentId(),
+          kernelId,
+          sessionId);
+      events.accept(
+          new AgentEvent.KernelStarted(
+              config.agentId(), sessionId, kernelId, existing.containerId()));
+      return;
+    }
+    log.info(
+        "Agent {} creating kernel {} (session {}) from image {}",
+        config.agentId(),
+        kernelId,
+        sessionId,
+        command.image());
+    String containerId = null;
+    KernelConnection connection = null;
+    boolean allocated = false;
+    try {
+      ResourceSlots slots = requestedSlots(command);
+      allocate(kernelId, slots);
+      allocated = true;
+      Map<String, String> imageLabels = docker.imageLabels(command.image());
+      containerId = docker.createContainer(containerSpec(command, slots, imageLabels));
+      docker.startContainer(containerId);
+      ContainerState state = docker.inspectContainer(containerId, config.kernelNetwork());
+      if (!state.running()) {
+        throw exitedEarly(containerId, kernelId, state);
+      }
+      if (state.ipAddress() == null) {
+        throw new CreationFailure(
+            "container "
+                + containerName(kernelId)
+                + " has no address on network "
+                + config.kernelNetwork());
+      }
+      connection = connect(sessionId, kernelId, state.ipAddress());
+      awaitRunner(connection, containerId, kernelId);
+      kernels.put(
+          kernelId,
+          new Kernel(sessionId, kernelId, containerId, state.ipAddress(), slots, connection));
+      log.info(
+          "Agent {} started kernel {} (session {}) in container {} at {}",
+          config.agentId(),
+          kernelId,
+          sessionId,
+          shortId(containerId),
+          state.ipAddress());
+      events.accept(
+          new AgentEvent.KernelStarted(config.agentId(), sessionId, kernelId, containerId));
+    } catch (ImageNotFoundException e) {
+      failCreation(
+          command,
+          "image "
+              + command.image()
+              + " not found on agent "
+              + config.agentId()
+              + "; build or load it on that host first",
+          containerId,
+          connection,
+          allocated);
+    } catch (CreationFailure | DockerEngineException e) {
+      failCreation(command, e.getMessage(), containerId, connection, allocated);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failCreation(command, "the agent is shutting down", containerId, connection, allocated);
+    } catch (RuntimeException e) {
+      log.error(
+          "Agent {} kernel {} (session {}) creation failed unexpectedly",
+          config.agentId(),
+          kernelId,
+          sessionId,
+          e);
+      failCreation(command, "internal agent error: " + e, containerId, connection, allocated);
+    }
+  }
+
+  /** A creation step that failed with a reason for the user. */
+  private static final class CreationFailure extends Exception {
+    CreationFailure(String reason) {
+      super(reason);
+    }
+  }
+
+  private ResourceSlots requestedSlots(AgentCommand.CreateKernel command) throws CreationFailure {
+    Map<String, String> resources = command.resources() == null ? Map.of() : command.resources();
+    ResourceSlots slots;
+    try {
+      slots = ResourceSlots.parse(resources);
+    } catch (IllegalArgumentException e) {
+      throw new CreationFailure(e.getMessage());
+    }
+    if (slots.get(ResourceSlots.CPU).signum() <= 0 || slots.get(ResourceSlots.MEM).signum() <= 0) {
+      throw new CreationFailure(
+          "create_kernel must give positive cpu and mem resources, got " + resources);
+    }
+    return ResourceSlots.of(
+        Map.of(
+            ResourceSlots.CPU, slots.get(ResourceSlots.CPU),
+            ResourceSlots.MEM, slots.get(ResourceSlots.MEM)));
+  }
+
+  private synchronized void allocate(String kernelId, ResourceSlots slots) throws CreationFailure {
+    ResourceSlots free = capacity().subtract(occupied());
+    if (!slots.fitsIn(free)) {
+      throw new CreationFailure(
+          "agent "
+              + config.agentId()
+              + " has not enough free resources: requested "
+              + slots
+              + ", free "
+              + free);
+    }
+    allocations.put(kernelId, slots);
+  }
+
+  private synchronized void release(String kernelId) {
+    allocations.remove(kernelId);
+  }
+
+  private ContainerSpec containerSpec(
+      AgentCommand.CreateKernel command, ResourceSlots slots, Map<String, String> imageLabels)
+      throws CreationFailure {
+    Map<String, String> env = new LinkedHashMap<>();
+    if (command.environ() != null) {
+      for (Map.Entry<String, String> entry : command.environ().entrySet()) {
+        String name = entry.getKey();
+        if (name == null || name.isEmpty() || name.contains("=")) {
+          throw new CreationFailure("invalid environment variable name '" + name + "'");
+        }
+        env.put(name, entry.getValue() == null ? "" : entry.getValue());
+      }
+    }
+    env.put("BACKENDAI_SESSION_ID", command.sessionId());
+    env.put("BACKENDAI_KERNEL_ID", command.kernelId());
+    env.put("BACKENDAI_RUNTIME_TYPE", imageLabels.getOrDefault(KernelLabels.RUNTIME_TYPE, ""));
+    env.put("BACKENDAI_RUNTIME_PATH", imageLabels.getOrDefault(KernelLabels.RUNTIME_PATH, ""));
+    List<String> envList = new ArrayList<>();
+    env.forEach((name, value) -> envList.add(name + "=" + value));
+
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(KernelLabels.KERNEL_ID, command.kernelId());
+    labels.put(KernelLabels.SESSION_ID, command.sessionId());
+    labels.put(KernelLabels.AGENT_ID, config.agentId());
+    labels.put(KernelLabels.OWNER, KernelLabels.OWNER_VALUE);
+
+    long memBytes = slots.get(ResourceSlots.MEM).longValue();
+    long nanoCpus =
+        slots
+            .get(ResourceSlots.CPU)
+            .movePointRight(9)
+            .setScale(0, RoundingMode.CEILING)
+            .longValue();
+    return new ContainerSpec(
+        containerName(command.kernelId()),
+        command.image(),
+        CONTAINER_USER,
+        envList,
+        labels,
+        memBytes,
+        nanoCpus,
+        PIDS_LIMIT,
+        config.krunnerPath(),
+        BUNDLE_MOUNT_POINT,
+        List.of(ENTRYPOINT),
+        config.kernelNetwork());
+  }
+
+  private KernelConnection connect(String sessionId, String kernelId, String ip) {
+    KernelConnection connection =
+        new KernelConnection(
+            zmq,
+            config.agentId(),
+            sessionId,
+            kernelId,
+            ip,
+            KernelConnection.RUNNER_INPUT_PORT,
+            KernelConnection.RUNNER_OUTPUT_PORT,
+            config.outputLimitBytes());
+    connection.start();
+    return connection;
+  }
+
+  /**
+   * Waits for the runner's ready record up to the kernel start timeout, checking every second that
+   * the container still runs.
+   */
+  private void awaitRunner(KernelConnection connection, String containerId, String kernelId)
+      throws CreationFailure, InterruptedException {
+    Duration timeout = config.kernelStartTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        throw new CreationFailure(
+            "the kernel runner in container "
+                + containerName(kernelId)
+                + " did not report ready within "
+                + timeout.toSeconds()
+                + " seconds");
+      }
+      Duration slice = Duration.ofNanos(Math.min(remaining, READY_POLL.toNanos()));
+      if (connection.awaitReady(slice)) {
+        return;
+      }
+      ContainerState state = docker.inspectContainer(containerId, config.kernelNetwork());
+      if (!state.running()) {
+        throw exitedEarly(containerId, kernelId, state);
+      }
+    }
+  }
+
+  /** Describes a container that stopped before its runner was ready, with its last output. */
+  private CreationFailure exitedEarly(String containerId, String kernelId, ContainerState state) {
+    String output = docker.logTail(containerId, LOG_TAIL_LINES);
+    return new CreationFailure(
+        "container "
+            + containerName(kernelId)
+            + " exited with code "
+            + state.exitCode()
+            + " before its runner was ready"
+            + (output.isEmpty() ? "" : "; its last output: " + output));
+  }
+
+  private void failCreation(
+      AgentCommand.CreateKernel command,
+      String reason,
+      String containerId,
+      KernelConnection connection,
+      boolean allocated) {
+    log.warn(
+        "Agent {} failed to create kernel {} (session {}): {}",
+        config.agentId(),
+        command.kernelId(),
+        command.sessionId(),
+        reason);
+    if (connection != null) {
+      connection.close();
+    }
+    if (containerId != null) {
+      removeQuietly(containerId, command.kernelId(), command.sessionId());
+    }
+    if (allocated) {
+      release(command.kernelId());
+    }
+    events.accept(
+        new AgentEvent.KernelCreationFailed(
+            config.agentId(), command.sessionId(), command.kernelId(), reason));
+  }
+
+  /** Stops a kernel on the manager's request and sends {@code kernel_terminated}. */
+  void destroy(AgentCommand.DestroyKernel command) {
+    String kernelId = command.kernelId();
+    Kernel kernel = kernels.remove(kernelId);
+    String sessionId = kernel != null ? kernel.sessionId() : command.sessionId();
+    log.info(
+        "Agent {} destroying kernel {} (session {}): {}",
+        config.agentId(),
+        kernelId,
+        sessionId,
+        command.reason());
+    if (kernel != null) {
+      kernel.connection().close();
+    }
+    try {
+      if (kernel != null) {
+        docker.removeContainer(kernel.containerId());
+      } else {
+        removeUnregisteredContainer(kernelId, sessionId);
+      }
+    } catch (DockerEngineException e) {
+      log.error(
+          "Agent {} failed to remove the container of kernel {} (session {}): {}",
+          config.agentId(),
+          kernelId,
+          sessionId,
+          e.getMessage());
+      return;
+    } finally {
+      release(kernelId);
+    }
+    String reason =
+        command.reason() == null || command.reason().isBlank() ? "destroyed" : command.reason();
+    events.accept(
+        new AgentEvent.KernelTerminated(config.agentId(), sessionId, kernelId, reason, null));
+    log.info("Agent {} destroyed kernel {} (session {})", config.agentId(), kernelId, sessionId);
+  }
+
+  /** Removes the container named after the kernel only if it carries this agent's label. */
+  private void removeUnregisteredContainer(String kernelId, String sessionId) {
+    if (kernelId == null || !KERNEL_ID.matcher(kernelId).matches()) {
+      return;
+    }
+    try {
+      ContainerState state =
+          docker.inspectContainer(containerName(kernelId), config.kernelNetwork());
+      if (config.agentId().equals(state.labels().get(KernelLabels.AGENT_ID))) {
+        docker.removeContainer(state.id());
+        log.info(
+            "Agent {} removed container {} of unregistered kernel {} (session {})",
+            config.agentId(),
+            shortId(state.id()),
+            kernelId,
+            sessionId);
+      }
+    } catch (ContainerNotFoundException e) {
+      log.debug("Agent {} kernel {} has no container to remove", config.agentId(), kernelId);
+    }
+  }
+
+  /**
+   * Removes the kernel if its container stopped or vanished, and sends {@code kernel_terminated}
+   * with the exit code.
+   */
+  void reapIfExited(String kernelId) {
+    Kernel kernel = kernels.get(kernelId);
+    if (kernel == null) {
+      return;
+    }
+    Integer exitCode = null;
+    String reason;
+    try {
+      ContainerState state = docker.inspectContainer(kernel.containerId(), config.kernelNetwork());
+      if (state.running()) {
+        return;
+      }
+      exitCode = state.exitCode();
+      reason = "the kernel container exited with code " + exitCode;
+    } catch (ContainerNotFoundException e) {
+      reason = "the kernel container was removed outside the agent";
+    }
+
+    kernels.remove(kernelId);
+    kernel.connection().markDead(reason);
+    kernel.connection().close();
+    removeQuietly(kernel.containerId(), kernelId, kernel.sessionId());
+    release(kernelId);
+
+    log.warn(
+        "Agent {} kernel {} (session {}) terminated: {}",
+        config.agentId(),
+        kernelId,
+        kernel.sessionId(),
+        reason);
+    events.accept(
+        new AgentEvent.KernelTerminated(
+            config.agentId(), kernel.sessionId(), kernelId, reason, exitCode));
+  }
+
+  /**
+   * Takes over a container that a previous run of this agent left: a running one is reconnected if
+   * its runner reports ready, anything else is removed and reported terminated.
+   */
+  void adopt(ContainerSummary container) {
+    String kernelId = container.labels().get(KernelLabels.KERNEL_ID);
+    String sessionId = container.labels().get(KernelLabels.SESSION_ID);
+    KernelConnection connection = null;
+    String reason;
+    Integer exitCode = null;
+    try {
+      ContainerState state = docker.inspectContainer(container.id(), config.kernelNetwork());
+      if (state.running() && state.ipAddress() != null) {
+        connection = connect(sessionId, kernelId, state.ipAddress());
+        if (connection.awaitReady(config.kernelStartTimeout())) {
+          ResourceSlots slots = slotsOf(state);
+          synchronized (this) {
+            allocations.put(kernelId, slots);
+          }
+          kernels.put(
+              kernelId,
+              new Kernel(sessionId, kernelId, state.id(), state.ipAddress(), slots, connection));
+          log.info(
+              "Agent {} re-adopted kernel {} (session {}) in container {}",
+              config.agentId(),
+              kernelId,
+              sessionId,
+              shortId(state.id()));
+          return;
+        }
+        reason = "the kernel runner did not report ready after the agent restarted";
+      } else if (state.running()) {
+        reason = "the kernel container has no address on network " + config.kernelNetwork();
+      } else {
+        exitCode = state.exitCode();
+        reason = "the kernel container exited with code " + exitCode + " while the agent was down";
+      }
+    } catch (ContainerNotFoundException e) {
+      reason = "the kernel container was removed while the agent was down";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (connection != null) {
+        connection.close();
+      }
+      return;
+    }
+    if (connection != null) {
+      connection.close();
+    }
+    removeQuietly(container.id(), kernelId, sessionId);
+    log.warn(
+        "Agent {} kernel {} (session {}) terminated: {}",
+        config.agentId(),
+        kernelId,
+        sessionId,
+        reason);
+    events.accept(
+        new AgentEvent.KernelTerminated(config.agentId(), sessionId, kernelId, reason, exitCode));
+  }
+
+  private static ResourceSlots slotsOf(ContainerState state) {
+    return ResourceSlots.of(
+        Map.of(
+            ResourceSlots.CPU,
+                BigDecimal.valueOf(state.nanoCpus()).movePointLeft(9).stripTrailingZeros(),
+            ResourceSlots.MEM, BigDecimal.valueOf(state.memBytes())));
+  }
+
+  /** Runs one execute command on a kernel and returns the reply. */
+  AgentReply execute(AgentCommand.Execute command) {
+    Kernel kernel = command.kernelId() == null ? null : kernels.get(command.kernelId());
+    if (kernel == null) {
+      return new AgentReply.CommandFailed(
+          "kernel-not-found",
+          "kernel " + command.kernelId() + " is not running on agent " + config.agentId());
+    }
+    return kernel.connection().execute(command);
+  }
+
+  /** Closes every runner connection and leaves the containers running for the next start. */
+  void closeConnections() {
+    for (Kernel kernel : kernels.values()) {
+      kernel.connection().close();
+    }
+  }
+
+  private void removeQuietly(String containerId, String kernelId, String sessionId) {
+    try {
+      docker.removeContainer(containerId);
+    } catch (DockerEngineException e) {
+      log.error(
+          "Agent {} failed to remove container {} of kernel {} (session {}): {}",
+          config.agentId(),
+          shortId(containerId),
+          kernelId,
+          sessionId,
+          e.getMessage());
+    }
+  }
+
+  static String shortId(String containerId) {
+    return containerId != null && containerId.length() > 12
+        ? containerId.substring(0, 12)
+        : containerId;
+  }
+}
