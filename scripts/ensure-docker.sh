@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers on /var/run/docker.sock: installs Debian's docker.io when
+# Makes sure a Docker engine responds on /var/run/docker.sock: installs Debian's docker.io when
 # dockerd is missing, and starts dockerd in the background when it is not running.
 set -euo pipefail
 

@@ -28,7 +28,7 @@ public final class SessionBenchmark {
     BackendClient client = new BackendClient(BackendClientConfig.fromEnvironment());
 
     List<Double> startMillis = new ArrayList<>();
-    String kept = null;
+    String warmSession = null;
     for (int i = 0; i < sessions; i++) {
       long begin = System.nanoTime();
       SessionCreated created =
@@ -36,8 +36,8 @@ public final class SessionBenchmark {
               SessionSpec.of(image).withResources(Map.of("cpu", "1", "mem", "512m")));
       client.waitUntilRunning(created.sessionId(), Duration.ofSeconds(120));
       startMillis.add((System.nanoTime() - begin) / 1e6);
-      if (kept == null) {
-        kept = created.sessionId();
+      if (warmSession == null) {
+        warmSession = created.sessionId();
       } else {
         destroyAndWait(client, created.sessionId());
       }
@@ -46,15 +46,15 @@ public final class SessionBenchmark {
     List<Double> executeMillis = new ArrayList<>();
     try {
       for (int i = 0; i < 10; i++) {
-        execute(client, kept);
+        execute(client, warmSession);
       }
       for (int i = 0; i < runs; i++) {
         long begin = System.nanoTime();
-        execute(client, kept);
+        execute(client, warmSession);
         executeMillis.add((System.nanoTime() - begin) / 1e6);
       }
     } finally {
-      client.destroySession(kept);
+      client.destroySession(warmSession);
     }
     System.out.printf(
         "create-to-RUNNING over %d sessions: p50 %.0f ms, max %.0f ms%n",

@@ -12,9 +12,9 @@ import java.util.Optional;
 
 /**
  * Resolves the image names users type to the images agents report. Besides the full name ({@code
- * backendai/python:3.11-debian12}) an image answers to its name without the {@code backendai/}
- * namespace, to its tag without the distribution suffix ({@code python:3.11}) and to its bare
- * repository name ({@code python}); when several images match, the highest tag wins.
+ * backendai/python:3.11-debian12}) an image is also found by its name without the {@code
+ * backendai/} namespace, to its tag without the distribution suffix ({@code python:3.11}) and to
+ * its bare repository name ({@code python}); when several images match, the highest tag wins.
  */
 @Stateless
 public class ImageRegistry {
@@ -27,9 +27,9 @@ public class ImageRegistry {
     if (requested == null || requested.isBlank()) {
       return Optional.empty();
     }
-    String wanted = requested.trim();
+    String expected = requested.trim();
     return liveImages().stream()
-        .filter(image -> ImageNames.aliasesOf(image.getName()).contains(wanted))
+        .filter(image -> ImageNames.aliasesOf(image.getName()).contains(expected))
         .max(Comparator.comparing(KernelImage::getName));
   }
 

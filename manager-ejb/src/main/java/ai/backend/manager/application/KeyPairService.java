@@ -72,7 +72,7 @@ public class KeyPairService {
       IssuedKeyPair issued = create("admin@backend.ai.local", true);
       LOG.infof("Created the admin keypair %s", issued.accessKey());
       try {
-        // A file left from an earlier database holds a keypair that no longer exists.
+        // A file left from an earlier database contains a keypair that no longer exists.
         Files.deleteIfExists(file);
       } catch (IOException e) {
         LOG.errorf(e, "Cannot remove the stale admin keypair file %s", file);

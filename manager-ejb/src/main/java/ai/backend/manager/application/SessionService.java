@@ -48,7 +48,7 @@ public class SessionService {
 
   @Inject private Event<SchedulingRequested> enqueued;
 
-  /** What a user asks for when creating a session. */
+  /** A user's request for a new session. */
   public record CreateRequest(
       String image,
       String name,

@@ -2,14 +2,14 @@ package ai.backend.manager.domain.model;
 
 import java.util.List;
 
-/** The names a kernel image answers to besides its full Docker reference. */
+/** The names that find a kernel image besides its full Docker reference. */
 public final class ImageNames {
 
   private static final String NAMESPACE = "backendai/";
 
   private ImageNames() {}
 
-  /** Returns the names an image answers to, the full name first. */
+  /** Returns the names that find an image, the full name first. */
   public static List<String> aliasesOf(String name) {
     String shortName = name.startsWith(NAMESPACE) ? name.substring(NAMESPACE.length()) : name;
     int colon = shortName.lastIndexOf(':');

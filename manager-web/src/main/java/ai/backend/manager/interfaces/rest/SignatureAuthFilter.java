@@ -21,7 +21,6 @@ import java.security.Principal;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -48,42 +47,21 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
     if ("GET".equals(request.getMethod()) && ("/".equals(path) || path.isEmpty())) {
       return;
     }
-    Credential credential;
     try {
-      credential = RequestSignature.parseAuthorization(request.getHeaderString("Authorization"));
-    } catch (IllegalArgumentException e) {
-      reject(request, e.getMessage());
-      return;
+      authenticate(request, path);
+    } catch (AuthenticationException e) {
+      request.abortWith(
+          Problem.response(401, "auth-failed", "Authentication failed", e.getMessage()));
     }
-    if (!RequestSignature.SIGN_METHOD.equalsIgnoreCase(credential.signMethod())) {
-      reject(request, "unsupported signMethod '" + credential.signMethod() + "': use HMAC-SHA256");
-      return;
-    }
-    String date = request.getHeaderString("X-BackendAI-Date");
-    if (date == null) {
-      date = request.getHeaderString("Date");
-    }
-    OffsetDateTime sentAt;
-    try {
-      sentAt = RequestSignature.parseDate(date);
-    } catch (IllegalArgumentException e) {
-      reject(request, e.getMessage());
-      return;
-    }
-    Duration skew = Duration.between(sentAt, OffsetDateTime.now(ZoneOffset.UTC)).abs();
-    if (skew.compareTo(MAX_CLOCK_SKEW) > 0) {
-      reject(
-          request,
-          "the request date "
-              + date
-              + " is more than 15 minutes from the server clock;"
-              + " check the client's clock");
-      return;
-    }
+  }
+
+  private void authenticate(ContainerRequestContext request, String path)
+      throws IOException, AuthenticationException {
+    Credential credential = parseCredential(request);
+    String date = checkDate(request);
     String host = request.getHeaderString("Host");
     if (host == null || host.isBlank()) {
-      reject(request, "the Host header is missing");
-      return;
+      throw new AuthenticationException("the Host header is missing");
     }
     byte[] body = readBody(request);
     if (body == null) {
@@ -95,11 +73,14 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
               "the request body is over " + MAX_BODY_BYTES + " bytes"));
       return;
     }
-    Optional<ActiveKeyPair> keyPair = keyPairs.findActive(credential.accessKey());
-    if (keyPair.isEmpty()) {
-      reject(request, "unknown or inactive access key " + credential.accessKey());
-      return;
-    }
+
+    ActiveKeyPair keyPair =
+        keyPairs
+            .findActive(credential.accessKey())
+            .orElseThrow(
+                () ->
+                    new AuthenticationException(
+                        "unknown or inactive access key " + credential.accessKey()));
     String rawQuery = request.getUriInfo().getRequestUri().getRawQuery();
     SignedRequest signed =
         new SignedRequest(
@@ -110,15 +91,52 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
             request.getHeaderString("Content-Type"),
             request.getHeaderString("X-BackendAI-Version"),
             RequestSignature.sha256Hex(body));
-    String expected = RequestSignature.sign(keyPair.get().secretKey(), signed);
+    String expected = RequestSignature.sign(keyPair.secretKey(), signed);
     if (!RequestSignature.signaturesEqual(expected, credential.signature())) {
       LOG.debugf(
           "Signature mismatch for access key %s on %s %s",
           credential.accessKey(), request.getMethod(), path);
-      reject(request, "the signature does not match the request; check the secret key and clock");
-      return;
+      throw new AuthenticationException(
+          "the signature does not match the request; check the secret key and clock");
     }
-    request.setSecurityContext(new KeyPairSecurityContext(keyPair.get(), request));
+    request.setSecurityContext(new KeyPairSecurityContext(keyPair, request));
+  }
+
+  private static Credential parseCredential(ContainerRequestContext request)
+      throws AuthenticationException {
+    Credential credential;
+    try {
+      credential = RequestSignature.parseAuthorization(request.getHeaderString("Authorization"));
+    } catch (IllegalArgumentException e) {
+      throw new AuthenticationException(e.getMessage());
+    }
+    if (!RequestSignature.SIGN_METHOD.equalsIgnoreCase(credential.signMethod())) {
+      throw new AuthenticationException(
+          "unsupported signMethod '" + credential.signMethod() + "': use HMAC-SHA256");
+    }
+    return credential;
+  }
+
+  /** Returns the raw date header after checking it is within the allowed clock skew. */
+  private static String checkDate(ContainerRequestContext request) throws AuthenticationException {
+    String date = request.getHeaderString("X-BackendAI-Date");
+    if (date == null) {
+      date = request.getHeaderString("Date");
+    }
+    OffsetDateTime sentAt;
+    try {
+      sentAt = RequestSignature.parseDate(date);
+    } catch (IllegalArgumentException e) {
+      throw new AuthenticationException(e.getMessage());
+    }
+    Duration skew = Duration.between(sentAt, OffsetDateTime.now(ZoneOffset.UTC)).abs();
+    if (skew.compareTo(MAX_CLOCK_SKEW) > 0) {
+      throw new AuthenticationException(
+          "the request date "
+              + date
+              + " is more than 15 minutes from the server clock; check the client's clock");
+    }
+    return date;
   }
 
   private static byte[] readBody(ContainerRequestContext request) throws IOException {
@@ -141,8 +159,11 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
     return body;
   }
 
-  private static void reject(ContainerRequestContext request, String detail) {
-    request.abortWith(Problem.response(401, "auth-failed", "Authentication failed", detail));
+  /** A request that fails authentication; its message goes to the client. */
+  private static final class AuthenticationException extends Exception {
+    AuthenticationException(String message) {
+      super(message);
+    }
   }
 
   /** The authenticated keypair, as the caller's principal. */
