@@ -10,6 +10,12 @@ import java.util.Map;
   @JsonSubTypes.Type(value = AgentCommand.CreateKernel.class, name = "create_kernel"),
   @JsonSubTypes.Type(value = AgentCommand.DestroyKernel.class, name = "destroy_kernel"),
   @JsonSubTypes.Type(value = AgentCommand.Execute.class, name = "execute"),
+  @JsonSubTypes.Type(value = AgentCommand.Interrupt.class, name = "interrupt"),
+  @JsonSubTypes.Type(value = AgentCommand.RestartKernel.class, name = "restart_kernel"),
+  @JsonSubTypes.Type(value = AgentCommand.UploadFiles.class, name = "upload_files"),
+  @JsonSubTypes.Type(value = AgentCommand.DownloadFiles.class, name = "download_files"),
+  @JsonSubTypes.Type(value = AgentCommand.ListFiles.class, name = "list_files"),
+  @JsonSubTypes.Type(value = AgentCommand.GetLogs.class, name = "get_logs"),
 })
 public sealed interface AgentCommand {
 
@@ -54,4 +60,45 @@ public sealed interface AgentCommand {
       Map<String, Object> options,
       long flushTimeoutMillis)
       implements AgentCommand {}
+
+  /**
+   * Sends SIGINT to what runs the user's code in a kernel; replies {@link AgentReply.Done} once
+   * sent. The interrupted run ends with its own result.
+   */
+  record Interrupt(String sessionId, String kernelId) implements AgentCommand {}
+
+  /**
+   * Restarts a kernel with a fresh interpreter state, keeping its container and its files; replies
+   * {@link AgentReply.Done} once the runner is ready again.
+   */
+  record RestartKernel(String sessionId, String kernelId) implements AgentCommand {}
+
+  /**
+   * Writes files into the kernel's {@code /home/work}; replies {@link AgentReply.Done}, or {@link
+   * AgentReply.CommandFailed} with code {@code invalid-path} when a path is absolute, contains
+   * {@code ..}, or passes through a symbolic link.
+   */
+  record UploadFiles(String sessionId, String kernelId, java.util.List<FileData> files)
+      implements AgentCommand {}
+
+  /**
+   * One file of an upload.
+   *
+   * @param path relative to {@code /home/work}, with {@code /} between folders
+   * @param contentBase64 the file's bytes, Base64-encoded
+   */
+  record FileData(String path, String contentBase64) {}
+
+  /**
+   * Reads files from the kernel's {@code /home/work}; replies {@link AgentReply.FilesArchive} with
+   * a tar archive of them.
+   */
+  record DownloadFiles(String sessionId, String kernelId, java.util.List<String> paths)
+      implements AgentCommand {}
+
+  /** Lists a folder under {@code /home/work}; replies {@link AgentReply.FileList}. */
+  record ListFiles(String sessionId, String kernelId, String path) implements AgentCommand {}
+
+  /** Reads the kernel container's log; replies {@link AgentReply.Logs}. */
+  record GetLogs(String sessionId, String kernelId) implements AgentCommand {}
 }
