@@ -65,6 +65,8 @@ trap 'rm -f "$cli_file"' EXIT
     echo '/subsystem=messaging-activemq/server=default/remote-acceptor=backendai-agents:add(socket-binding=backendai-agents)'
     # The REST API lives at the root, where WildFly shows its welcome page by default.
     echo '/subsystem=undertow/server=default-server/host=default-host/location=\/:remove'
+    # Uploads of up to 64 MiB of files plus multipart framing.
+    echo '/subsystem=undertow/server=default-server/http-listener=default:write-attribute(name=max-post-size,value=104857600)'
     echo 'stop-embedded-server'
 } > "$cli_file"
 

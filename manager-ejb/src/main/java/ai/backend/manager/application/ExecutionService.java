@@ -2,9 +2,6 @@ package ai.backend.manager.application;
 
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentReply;
-import ai.backend.manager.domain.model.SessionStatus;
-import ai.backend.manager.infrastructure.messaging.AgentRpcClient;
-import ai.backend.manager.infrastructure.messaging.AgentRpcClient.AgentCallException;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
@@ -15,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.jboss.logging.Logger;
 
 /**
  * Runs code in a session's kernel through its agent. It holds no transaction while it waits for the
@@ -25,14 +21,13 @@ import org.jboss.logging.Logger;
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class ExecutionService {
 
-  private static final Logger LOG = Logger.getLogger(ExecutionService.class);
   private static final Set<String> MODES =
       Set.of("query", "continue", "input", "batch", "complete");
   private static final Pattern RUN_ID = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
 
   @EJB private SessionService sessions;
 
-  @EJB private AgentRpcClient agents;
+  @EJB private KernelCalls kernels;
 
   /** What a user asks for in one execute call. */
   public record ExecuteRequest(
@@ -65,42 +60,43 @@ public class ExecutionService {
     }
     Duration flush = flushTimeout(request.options());
 
-    SessionView session = sessions.find(accessKey, idOrName);
-    if (session.status() != SessionStatus.RUNNING) {
-      throw ManagerException.invalidState(
-          "session "
-              + session.name()
-              + " is "
-              + session.status()
-              + ", not RUNNING"
-              + (session.statusInfo() == null ? "" : " (" + session.statusInfo() + ")")
-              + "; wait until it runs or create a new one");
+    Map<String, Object> options = withDefaultTimeout(request.options());
+    String id = runId;
+    AgentReply reply =
+        kernels.call(
+            accessKey,
+            idOrName,
+            (sessionId, kernelId) ->
+                new AgentCommand.Execute(
+                    sessionId, kernelId, id, mode, code, options, flush.toMillis()),
+            flush.plus(ManagerSettings.agentReplyMargin()));
+    return KernelCalls.expect(reply, AgentReply.ExecuteResult.class);
+  }
+
+  /** Returns the options with the server's default run timeout when the caller set none. */
+  private static Map<String, Object> withDefaultTimeout(Map<String, Object> options)
+      throws ManagerException {
+    Map<String, Object> merged = new java.util.HashMap<>(options == null ? Map.of() : options);
+    Object value = merged.get("execTimeout");
+    if (value == null) {
+      long seconds = ManagerSettings.defaultExecTimeout().toSeconds();
+      if (seconds > 0) {
+        merged.put("execTimeout", seconds);
+      }
+      return merged;
     }
-    String kernelId = session.kernelId().toString();
-    String agentId = session.agentId();
-    AgentCommand.Execute command =
-        new AgentCommand.Execute(
-            session.id().toString(),
-            kernelId,
-            runId,
-            mode,
-            code,
-            request.options(),
-            flush.toMillis());
-    AgentReply reply;
     try {
-      reply = agents.call(agentId, command, flush.plus(ManagerSettings.agentReplyMargin()));
-    } catch (AgentCallException e) {
-      throw ManagerException.agentFailed(e.isTimedOut() ? 504 : 502, e.getMessage());
+      long seconds = Long.parseLong(value.toString());
+      if (seconds < 0 || seconds > 86_400) {
+        throw ManagerException.invalidParameters(
+            "options.execTimeout " + seconds + " is out of range: use 0 to 86400 seconds");
+      }
+      merged.put("execTimeout", seconds);
+      return merged;
+    } catch (NumberFormatException e) {
+      throw ManagerException.invalidParameters(
+          "options.execTimeout must be a whole number of seconds, not '" + value + "'");
     }
-    if (reply instanceof AgentReply.CommandFailed failed) {
-      LOG.warnf(
-          "Agent %s could not execute run %s in kernel %s of session %s: %s (%s)",
-          agentId, runId, kernelId, session.id(), failed.message(), failed.code());
-      int status = "kernel-busy".equals(failed.code()) ? 409 : 502;
-      throw ManagerException.agentFailed(status, failed.message());
-    }
-    return (AgentReply.ExecuteResult) reply;
   }
 
   private static Duration flushTimeout(Map<String, Object> options) throws ManagerException {

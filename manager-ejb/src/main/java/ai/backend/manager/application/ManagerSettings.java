@@ -30,6 +30,19 @@ public final class ManagerSettings {
     return Duration.ofSeconds(longProperty("backendai.agent.heartbeat-timeout-seconds", 30));
   }
 
+  /**
+   * How long a run may take before it ends with {@code exec-timeout} when the request sets no
+   * {@code execTimeout}; zero means no limit.
+   */
+  public static Duration defaultExecTimeout() {
+    return Duration.ofSeconds(longProperty("backendai.execute.default-timeout-seconds", 3600));
+  }
+
+  /** Largest total size of the files of one upload, in bytes. */
+  public static long maxUploadBytes() {
+    return longProperty("backendai.files.max-upload-bytes", 64L << 20);
+  }
+
   /** Largest code payload of one execute call, in bytes. */
   public static int maxCodeBytes() {
     return (int) longProperty("backendai.execute.max-code-bytes", 1 << 20);

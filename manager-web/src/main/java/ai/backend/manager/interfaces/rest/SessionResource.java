@@ -1,8 +1,12 @@
 package ai.backend.manager.interfaces.rest;
 
 import ai.backend.common.protocol.AgentReply;
+import ai.backend.common.protocol.AgentReply.FileList;
 import ai.backend.manager.application.ExecutionService;
 import ai.backend.manager.application.ExecutionService.ExecuteRequest;
+import ai.backend.manager.application.KernelOperations;
+import ai.backend.manager.application.KernelOperations.Download;
+import ai.backend.manager.application.KernelOperations.UploadedFile;
 import ai.backend.manager.application.ManagerException;
 import ai.backend.manager.application.SessionService;
 import ai.backend.manager.application.SessionService.CreateRequest;
@@ -14,15 +18,20 @@ import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +48,8 @@ public class SessionResource {
   @EJB private SessionService sessions;
 
   @EJB private ExecutionService execution;
+
+  @EJB private KernelOperations operations;
 
   @Context private SecurityContext security;
 
@@ -123,5 +134,77 @@ public class SessionResource {
     SessionView session = sessions.destroy(caller(), id);
     return Map.of(
         "sessionId", session.id().toString(), "status", session.status().name(), "stats", Map.of());
+  }
+
+  @POST
+  @Path("{id}/interrupt")
+  public Response interrupt(@PathParam("id") String id) throws ManagerException {
+    operations.interrupt(caller(), id);
+    return Response.noContent().build();
+  }
+
+  @PATCH
+  @Path("{id}")
+  public Response restart(@PathParam("id") String id) throws ManagerException {
+    operations.restart(caller(), id);
+    return Response.noContent().build();
+  }
+
+  @POST
+  @Path("{id}/complete")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Map<String, Object> complete(@PathParam("id") String id, ExecuteRequestBody body)
+      throws ManagerException {
+    List<String> completions =
+        operations.complete(
+            caller(), id, body == null ? "" : body.code(), body == null ? null : body.options());
+    return Map.of("result", completions);
+  }
+
+  @POST
+  @Path("{id}/upload")
+  @Consumes(MediaType.MULTIPART_FORM_DATA)
+  public Response upload(@PathParam("id") String id, List<EntityPart> parts)
+      throws ManagerException, IOException {
+    List<UploadedFile> files = new ArrayList<>();
+    for (EntityPart part : parts == null ? List.<EntityPart>of() : parts) {
+      String fileName = part.getFileName().orElse(null);
+      if (fileName == null) {
+        throw ManagerException.invalidParameters(
+            "multipart part '" + part.getName() + "' has no filename; name the destination path");
+      }
+      try (InputStream in = part.getContent()) {
+        files.add(new UploadedFile(fileName, in.readAllBytes()));
+      }
+    }
+    operations.upload(caller(), id, files);
+    return Response.noContent().build();
+  }
+
+  @GET
+  @Path("{id}/download")
+  @Produces({MediaType.APPLICATION_OCTET_STREAM, "application/x-tar"})
+  public Response download(@PathParam("id") String id, @QueryParam("file") List<String> files)
+      throws ManagerException {
+    Download download = operations.download(caller(), id, files);
+    String safeName = download.fileName().replaceAll("[^A-Za-z0-9._-]", "_");
+    return Response.ok(download.content())
+        .type(download.archive() ? "application/x-tar" : MediaType.APPLICATION_OCTET_STREAM)
+        .header("Content-Disposition", "attachment; filename=\"" + safeName + "\"")
+        .build();
+  }
+
+  @GET
+  @Path("{id}/files")
+  public Map<String, Object> files(@PathParam("id") String id, @QueryParam("path") String path)
+      throws ManagerException {
+    FileList listing = operations.listFiles(caller(), id, path);
+    return Map.of("path", listing.absPath(), "files", listing.files());
+  }
+
+  @GET
+  @Path("{id}/logs")
+  public Map<String, Object> logs(@PathParam("id") String id) throws ManagerException {
+    return Map.of("result", Map.of("logs", operations.logs(caller(), id)));
   }
 }

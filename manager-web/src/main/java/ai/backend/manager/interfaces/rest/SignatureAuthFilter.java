@@ -5,6 +5,7 @@ import ai.backend.common.auth.RequestSignature.Credential;
 import ai.backend.common.auth.RequestSignature.SignedRequest;
 import ai.backend.manager.application.KeyPairService;
 import ai.backend.manager.application.KeyPairService.ActiveKeyPair;
+import ai.backend.manager.application.ManagerSettings;
 import jakarta.annotation.Priority;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,8 +35,11 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
 
   private static final Logger LOG = Logger.getLogger(SignatureAuthFilter.class);
 
-  /** Largest request body the manager reads, in bytes. */
+  /** Largest request body the manager reads, in bytes, except for uploads. */
   static final int MAX_BODY_BYTES = 16 << 20;
+
+  /** Room for multipart headers around the files of an upload, in bytes. */
+  private static final long MULTIPART_OVERHEAD = 1 << 20;
 
   private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
 
@@ -63,14 +67,18 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
     if (host == null || host.isBlank()) {
       throw new AuthenticationException("the Host header is missing");
     }
-    byte[] body = readBody(request);
+    long limit =
+        path.endsWith("/upload")
+            ? ManagerSettings.maxUploadBytes() + MULTIPART_OVERHEAD
+            : MAX_BODY_BYTES;
+    byte[] body = readBody(request, limit);
     if (body == null) {
       request.abortWith(
           Problem.response(
               413,
               "request-too-large",
               "Request too large",
-              "the request body is over " + MAX_BODY_BYTES + " bytes"));
+              "the request body is over " + limit + " bytes"));
       return;
     }
 
@@ -139,7 +147,7 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
     return date;
   }
 
-  private static byte[] readBody(ContainerRequestContext request) throws IOException {
+  private static byte[] readBody(ContainerRequestContext request, long limit) throws IOException {
     if (!request.hasEntity()) {
       return new byte[0];
     }
@@ -148,7 +156,7 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
       byte[] chunk = new byte[8192];
       int read;
       while ((read = in.read(chunk)) != -1) {
-        if (buffer.size() + read > MAX_BODY_BYTES) {
+        if (buffer.size() + read > limit) {
           return null;
         }
         buffer.write(chunk, 0, read);
