@@ -41,6 +41,15 @@ public class KernelCalls {
       Duration timeout)
       throws ManagerException {
     SessionView session = sessions.find(accessKey, idOrName);
+    if (session.status().isFinal()) {
+      throw ManagerException.invalidState(
+          "session "
+              + session.name()
+              + " has ended ("
+              + session.status()
+              + (session.statusInfo() == null ? "" : ": " + session.statusInfo())
+              + "); create a new session");
+    }
     if (session.status() != SessionStatus.RUNNING) {
       throw ManagerException.invalidState(
           "session "
@@ -75,7 +84,7 @@ public class KernelCalls {
   private static ManagerException failure(AgentReply.CommandFailed failed) {
     String code = failed.code() == null ? "" : failed.code();
     return switch (code) {
-      case "kernel-busy" -> ManagerException.agentFailed(409, failed.message());
+      case "kernel-busy" -> ManagerException.kernelBusy(failed.message());
       case "invalid-path", "unsupported-mode", "invalid-command", "run-not-found" ->
           ManagerException.invalidParameters(failed.message());
       case "too-large" ->

@@ -30,7 +30,9 @@ public class ManagerException extends Exception {
         404,
         "session-not-found",
         "No such session",
-        "no session '" + idOrName + "' among the caller's sessions; list them with GET /session");
+        "no session '"
+            + shorten(idOrName)
+            + "' among the caller's sessions; list them with GET /session");
   }
 
   public static ManagerException imageNotFound(String image) {
@@ -39,7 +41,7 @@ public class ManagerException extends Exception {
         "image-not-found",
         "Unknown image",
         "image '"
-            + image
+            + shorten(image)
             + "' is not available on any live agent; build it with kernel-images/build-images.sh"
             + " or pick one that an agent reports");
   }
@@ -50,6 +52,19 @@ public class ManagerException extends Exception {
 
   public static ManagerException agentFailed(int status, String detail) {
     return new ManagerException(status, "agent-error", "Agent error", detail);
+  }
+
+  public static ManagerException kernelBusy(String detail) {
+    return new ManagerException(409, "kernel-busy", "Kernel busy", detail);
+  }
+
+  /** Cuts a user-supplied value to a length fit for an error message. */
+  public static String shorten(String value) {
+    if (value == null) {
+      return "null";
+    }
+    String printable = value.replaceAll("\\p{Cntrl}", "?");
+    return printable.length() <= 100 ? printable : printable.substring(0, 97) + "...";
   }
 
   public int getHttpStatus() {

@@ -205,6 +205,7 @@ public class SchedulingService {
               "select s from Session s where s.agentId = :agent and s.status in :live",
               Session.class)
           .setParameter("agent", agent.getId())
+          .setLockMode(LockModeType.PESSIMISTIC_WRITE)
           .setParameter(
               "live",
               List.of(

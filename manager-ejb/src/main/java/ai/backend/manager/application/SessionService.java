@@ -250,6 +250,19 @@ public class SessionService {
     }
   }
 
+  /** Counts the caller's sessions, optionally of one status. */
+  public long count(String accessKey, SessionStatus status) {
+    String where = status == null ? "" : " and s.status = :status";
+    var query =
+        em.createQuery(
+                "select count(s) from Session s where s.accessKey = :key" + where, Long.class)
+            .setParameter("key", accessKey);
+    if (status != null) {
+      query.setParameter("status", status);
+    }
+    return query.getSingleResult();
+  }
+
   /** Lists the caller's sessions, newest first, optionally of one status. */
   public List<SessionView> list(String accessKey, SessionStatus status, int limit) {
     String where = status == null ? "" : " and s.status = :status";
@@ -272,7 +285,13 @@ public class SessionService {
    * its agent told to remove the container.
    */
   public SessionView destroy(String accessKey, String idOrName) throws ManagerException {
-    Session session = findEntity(accessKey, idOrName);
+    // The row lock keeps the scheduler and agent events off this session until commit.
+    // The id is resolved without loading the entity: locking a stale managed copy would fail
+    // its version check instead of waiting for the lock.
+    UUID id = findEntity(accessKey, idOrName).getId();
+    em.clear();
+    Session session =
+        em.find(Session.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
     OffsetDateTime now = ManagerClock.now();
     Kernel kernel = session.mainKernel();
     switch (session.getStatus()) {

@@ -46,6 +46,10 @@ public class AdminResource {
     if (body.userId().length() > 255) {
       throw ManagerException.invalidParameters("userId is longer than 255 characters");
     }
+    if (body.userId().chars().anyMatch(Character::isISOControl)) {
+      throw ManagerException.invalidParameters(
+          "userId contains control characters; use a name or an email address");
+    }
     IssuedKeyPair issued =
         keyPairs.create(body.userId().trim(), Boolean.TRUE.equals(body.isAdmin()));
     Map<String, Object> json = new LinkedHashMap<>();

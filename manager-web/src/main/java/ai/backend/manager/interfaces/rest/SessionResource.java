@@ -80,7 +80,7 @@ public class SessionResource {
 
   @GET
   public Map<String, Object> list(
-      @QueryParam("status") String status, @QueryParam("limit") Integer limit)
+      @QueryParam("status") String status, @QueryParam("limit") String limit)
       throws ManagerException {
     SessionStatus filter = null;
     if (status != null && !status.isBlank()) {
@@ -91,13 +91,26 @@ public class SessionResource {
             "invalid status '" + status + "': use one of " + List.of(SessionStatus.values()));
       }
     }
-    int max = limit == null ? 100 : limit;
-    if (max < 1 || max > MAX_LIST) {
-      throw ManagerException.invalidParameters("limit must be between 1 and " + MAX_LIST);
-    }
+    int max = parseLimit(limit);
     List<Map<String, Object>> items =
         sessions.list(caller(), filter, max).stream().map(SessionJson::of).toList();
-    return Map.of("items", items, "totalCount", items.size());
+    return Map.of("items", items, "totalCount", sessions.count(caller(), filter));
+  }
+
+  private static int parseLimit(String limit) throws ManagerException {
+    if (limit == null || limit.isBlank()) {
+      return 100;
+    }
+    try {
+      int max = Integer.parseInt(limit.trim());
+      if (max >= 1 && max <= MAX_LIST) {
+        return max;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the accepted range.
+    }
+    throw ManagerException.invalidParameters(
+        "invalid limit '" + ManagerException.shorten(limit) + "': use 1 to " + MAX_LIST);
   }
 
   @GET

@@ -5,6 +5,7 @@ import ai.backend.common.auth.RequestSignature.Credential;
 import ai.backend.common.auth.RequestSignature.SignedRequest;
 import ai.backend.manager.application.KeyPairService;
 import ai.backend.manager.application.KeyPairService.ActiveKeyPair;
+import ai.backend.manager.application.ManagerException;
 import ai.backend.manager.application.ManagerSettings;
 import jakarta.annotation.Priority;
 import jakarta.ejb.EJB;
@@ -22,6 +23,7 @@ import java.security.Principal;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,12 +45,29 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
 
   private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
 
+  /** API versions v4 to v8, whose signing scheme is the one implemented here. */
+  private static final Pattern SUPPORTED_VERSION = Pattern.compile("^v[4-8]\\.\\d{8}$");
+
   @EJB private KeyPairService keyPairs;
 
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
     String path = request.getUriInfo().getRequestUri().getRawPath();
     if ("GET".equals(request.getMethod()) && ("/".equals(path) || path.isEmpty())) {
+      return;
+    }
+    String version = request.getHeaderString("X-BackendAI-Version");
+    if (version == null || !SUPPORTED_VERSION.matcher(version).matches()) {
+      request.abortWith(
+          Problem.response(
+              400,
+              "unsupported-api-version",
+              "Unsupported API version",
+              (version == null
+                      ? "the X-BackendAI-Version header is missing"
+                      : "API version '" + ManagerException.shorten(version) + "' is not supported")
+                  + "; send v4.20181215 or later, up to "
+                  + RequestSignature.API_VERSION));
       return;
     }
     try {
