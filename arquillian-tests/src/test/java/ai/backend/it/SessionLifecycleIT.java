@@ -7,17 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -40,12 +32,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SessionLifecycleIT {
 
   private static final String AGENT_ID = "it-agent-" + ProcessHandle.current().pid();
-  private static final String ENDPOINT =
-      "http://127.0.0.1:" + System.getProperty("it.http.port", "8180");
+  private static final String ENDPOINT = ItSupport.ENDPOINT;
   private static final Duration START_DEADLINE = Duration.ofSeconds(120);
 
-  private static Process agent;
-  private static Path agentLog;
+  private static final ItSupport IT = new ItSupport(AGENT_ID);
   private static String adminKey;
   private static String adminSecret;
   private static String sessionId;
@@ -59,68 +49,16 @@ class SessionLifecycleIT {
         EnterpriseArchive.class, new File(System.getProperty("it.ear")));
   }
 
-  private static Path stateDir() {
-    return Path.of(System.getProperty("it.state.dir"));
-  }
-
   /** Starts the agent once the EAR is deployed and reads the admin keypair. */
-  private static synchronized void ensureAgentAndKeys() throws Exception {
-    if (agent != null) {
-      return;
-    }
-    Properties keypair = new Properties();
-    Path keypairFile = stateDir().resolve("admin-keypair.properties");
-    waitFor("the admin keypair file", Duration.ofSeconds(30), () -> Files.exists(keypairFile));
-    try (InputStream in = Files.newInputStream(keypairFile)) {
-      keypair.load(in);
-    }
-    adminKey = keypair.getProperty("access_key");
-    adminSecret = keypair.getProperty("secret_key");
-
-    Properties broker = new Properties();
-    try (InputStream in = Files.newInputStream(stateDir().resolve("agent-broker.properties"))) {
-      broker.load(in);
-    }
-    agentLog = stateDir().resolve(AGENT_ID + ".log");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(
-        List.of(
-            "-jar",
-            System.getProperty("it.agent.jar"),
-            "--broker-url",
-            "tcp://127.0.0.1:" + System.getProperty("it.broker.port") + "?enable1xPrefixes=true",
-            "--broker-user",
-            broker.getProperty("user"),
-            "--agent-id",
-            AGENT_ID,
-            "--cpu",
-            "2",
-            "--mem",
-            "4g",
-            "--heartbeat-interval",
-            "2",
-            "--krunner-path",
-            System.getProperty("it.krunner")));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("BACKEND_AGENT_BROKER_PASSWORD", broker.getProperty("password"));
-    builder.redirectErrorStream(true).redirectOutput(agentLog.toFile());
-    agent = builder.start();
+  private static void ensureAgentAndKeys() throws Exception {
+    IT.start();
+    adminKey = IT.accessKey();
+    adminSecret = IT.secretKey();
   }
 
   @AfterAll
   static void stopAgentAndCheckContainers() throws Exception {
-    if (agent != null) {
-      agent.destroy();
-      if (!agent.waitFor(30, TimeUnit.SECONDS)) {
-        agent.destroyForcibly();
-      }
-    }
-    List<String> left = containersWithLabel("ai.backend.agent-id=" + AGENT_ID);
-    for (String id : left) {
-      run("docker", "rm", "-f", id);
-    }
-    assertEquals(List.of(), left, "containers left behind by agent " + AGENT_ID);
+    assertEquals(List.of(), IT.stopAndCollectLeftovers(), "containers left by agent " + AGENT_ID);
   }
 
   @Test
@@ -138,7 +76,7 @@ class SessionLifecycleIT {
     // The image is unknown until the agent's first heartbeat reports it.
     SignedHttp.Reply[] created = new SignedHttp.Reply[1];
     waitFor(
-        "the agent to report the python image (agent log: " + agentLog + ")",
+        "the agent to report the python image (agent log: " + IT.agentLog() + ")",
         Duration.ofSeconds(90),
         () -> {
           created[0] = http.send("POST", "/session", body, adminKey, adminSecret);
@@ -309,42 +247,12 @@ class SessionLifecycleIT {
     return last[0];
   }
 
-  interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static void waitFor(String what, Duration deadline, Condition condition)
+  private static void waitFor(String what, Duration deadline, ItSupport.Condition condition)
       throws Exception {
-    long end = System.nanoTime() + deadline.toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.holds()) {
-        return;
-      }
-      if (agent != null && !agent.isAlive()) {
-        fail("the agent exited with " + agent.exitValue() + "; its log:\n" + readLog());
-      }
-      Thread.sleep(250);
-    }
-    fail("timed out after " + deadline.toSeconds() + " s waiting for " + what);
+    IT.waitFor(what, deadline, condition);
   }
 
-  private static String readLog() throws IOException {
-    return agentLog == null || !Files.exists(agentLog)
-        ? "(none)"
-        : Files.readString(agentLog, StandardCharsets.UTF_8);
-  }
-
-  static List<String> containersWithLabel(String label) throws IOException, InterruptedException {
-    String out = run("docker", "ps", "-aq", "--filter", "label=" + label);
-    return out.isBlank() ? List.of() : List.of(out.trim().split("\\s+"));
-  }
-
-  private static String run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " failed: " + out);
-    }
-    return out;
+  private static List<String> containersWithLabel(String label) throws Exception {
+    return ItSupport.containersWithLabel(label);
   }
 }

@@ -1,0 +1,149 @@
+package ai.backend.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/** A real agent process for integration tests, and the waiting and Docker helpers they share. */
+final class ItSupport {
+
+  static final String ENDPOINT = "http://127.0.0.1:" + System.getProperty("it.http.port", "8180");
+
+  private final String agentId;
+  private Process agent;
+  private Path agentLog;
+  private String accessKey;
+  private String secretKey;
+
+  ItSupport(String agentId) {
+    this.agentId = agentId;
+  }
+
+  String agentId() {
+    return agentId;
+  }
+
+  String accessKey() {
+    return accessKey;
+  }
+
+  String secretKey() {
+    return secretKey;
+  }
+
+  static Path stateDir() {
+    return Path.of(System.getProperty("it.state.dir"));
+  }
+
+  /** Reads the admin keypair and starts the agent, once. */
+  synchronized void start() throws Exception {
+    if (agent != null) {
+      return;
+    }
+    Properties keypair = new Properties();
+    Path keypairFile = stateDir().resolve("admin-keypair.properties");
+    waitFor("the admin keypair file", Duration.ofSeconds(30), () -> Files.exists(keypairFile));
+    try (InputStream in = Files.newInputStream(keypairFile)) {
+      keypair.load(in);
+    }
+    accessKey = keypair.getProperty("access_key");
+    secretKey = keypair.getProperty("secret_key");
+
+    Properties broker = new Properties();
+    try (InputStream in = Files.newInputStream(stateDir().resolve("agent-broker.properties"))) {
+      broker.load(in);
+    }
+    agentLog = stateDir().resolve(agentId + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "-jar",
+            System.getProperty("it.agent.jar"),
+            "--broker-url",
+            "tcp://127.0.0.1:" + System.getProperty("it.broker.port") + "?enable1xPrefixes=true",
+            "--broker-user",
+            broker.getProperty("user"),
+            "--agent-id",
+            agentId,
+            "--cpu",
+            "2",
+            "--mem",
+            "4g",
+            "--heartbeat-interval",
+            "2",
+            "--krunner-path",
+            System.getProperty("it.krunner")));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("BACKEND_AGENT_BROKER_PASSWORD", broker.getProperty("password"));
+    builder.redirectErrorStream(true).redirectOutput(agentLog.toFile());
+    agent = builder.start();
+  }
+
+  /** Stops the agent and returns the containers it left behind, after removing them. */
+  List<String> stopAndCollectLeftovers() throws Exception {
+    if (agent != null) {
+      agent.destroy();
+      if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+        agent.destroyForcibly();
+      }
+    }
+    List<String> left = containersWithLabel("ai.backend.agent-id=" + agentId);
+    for (String id : left) {
+      run("docker", "rm", "-f", id);
+    }
+    return left;
+  }
+
+  interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls a condition until it holds, failing with the agent's log if the agent exits. */
+  void waitFor(String what, Duration deadline, Condition condition) throws Exception {
+    long end = System.nanoTime() + deadline.toNanos();
+    while (System.nanoTime() < end) {
+      if (condition.holds()) {
+        return;
+      }
+      if (agent != null && !agent.isAlive()) {
+        fail("the agent exited with " + agent.exitValue() + "; its log:\n" + readLog());
+      }
+      Thread.sleep(250);
+    }
+    fail("timed out after " + deadline.toSeconds() + " s waiting for " + what);
+  }
+
+  String readLog() throws IOException {
+    return agentLog == null || !Files.exists(agentLog)
+        ? "(none)"
+        : Files.readString(agentLog, StandardCharsets.UTF_8);
+  }
+
+  Path agentLog() {
+    return agentLog;
+  }
+
+  static List<String> containersWithLabel(String label) throws IOException, InterruptedException {
+    String out = run("docker", "ps", "-aq", "--filter", "label=" + label);
+    return out.isBlank() ? List.of() : List.of(out.trim().split("\\s+"));
+  }
+
+  static String run(String... command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + out);
+    }
+    return out;
+  }
+}
