@@ -1,0 +1,2 @@
+cat("before the error\n")
+stop("the input has no rows")
