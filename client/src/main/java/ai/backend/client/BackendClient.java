@@ -5,12 +5,19 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -29,6 +36,27 @@ public final class BackendClient {
 
   /** The maximum pause between two polls of {@link #waitUntilRunning(String, Duration)}. */
   public static final Duration MAX_POLL_INTERVAL = Duration.ofMillis(500);
+
+  /**
+   * The maximum total size of the files of one {@link #upload}, in bytes: 64 MiB, the manager's
+   * default limit ({@code backendai.files.max-upload-bytes}).
+   */
+  public static final long MAX_UPLOAD_BYTES = 64L << 20;
+
+  /**
+   * The minimum time to wait for {@link #restart}: the manager waits up to its kernel start timeout
+   * (180 s by default) plus 30 s for the agent.
+   */
+  public static final Duration RESTART_TIMEOUT = Duration.ofSeconds(240);
+
+  /**
+   * The minimum time to wait for {@link #upload} and {@link #download}: the manager gives the agent
+   * 120 s, and the transfer between this client and the manager comes on top.
+   */
+  public static final Duration FILE_TRANSFER_TIMEOUT = Duration.ofSeconds(300);
+
+  private static final String UPLOAD_FIELD = "src";
+  private static final String TAR = "application/x-tar";
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -175,29 +203,276 @@ public final class BackendClient {
    * waiting-input} it sends the listener's input line in {@code input} mode. The listener receives
    * each output record as soon as its response arrives.
    *
+   * @param options options of the first request, such as {@code execTimeout} in seconds
    * @return the last step's status and exit code, with the output of all steps in order
    */
   public RunResult runCode(
       String idOrName, String code, String runId, Map<String, ?> options, RunListener listener) {
+    return follow(idOrName, ExecutionMode.QUERY, code, runId, options, listener);
+  }
+
+  /**
+   * Runs the session's batch commands on files uploaded before, and follows the run like {@link
+   * #runCode(String, String, String, Map, RunListener)}. After {@code clean-finished} the run goes
+   * on. After {@code build-finished} it goes on when the build's exit code is 0 or missing, and
+   * ends otherwise, because the kernel skips the exec step of a failed build.
+   *
+   * @param options further options of the first request, such as {@code execTimeout} in seconds;
+   *     the commands replace any {@code clean}, {@code build} and {@code exec} among them
+   * @return the last step's status and exit code: {@code build-finished} with the build's exit code
+   *     when the build failed
+   */
+  public RunResult runBatch(
+      String idOrName,
+      BatchCommands commands,
+      String runId,
+      Map<String, ?> options,
+      RunListener listener) {
+    Objects.requireNonNull(commands, "commands");
+    Map<String, Object> batchOptions = new LinkedHashMap<>();
+    if (options != null) {
+      batchOptions.putAll(options);
+    }
+    batchOptions.remove("clean");
+    batchOptions.remove("build");
+    batchOptions.putAll(commands.toOptions());
+    return follow(idOrName, ExecutionMode.BATCH, "", runId, batchOptions, listener);
+  }
+
+  private RunResult follow(
+      String idOrName,
+      ExecutionMode mode,
+      String code,
+      String runId,
+      Map<String, ?> options,
+      RunListener listener) {
     Objects.requireNonNull(listener, "listener");
     List<ConsoleItem> console = new ArrayList<>();
-    ExecutionResult result = execute(idOrName, ExecutionMode.QUERY, code, runId, options);
+    ExecutionResult result = execute(idOrName, mode, code, runId, options);
     int steps = 1;
     while (true) {
       for (ConsoleItem item : result.console()) {
         console.add(item);
         listener.onConsole(item);
       }
-      if (result.isContinued()) {
-        result = execute(idOrName, ExecutionMode.CONTINUE, "", runId, Map.of());
-      } else if (result.isWaitingInput()) {
+      if (result.isWaitingInput()) {
         String line = listener.onInputRequest(result);
         result = execute(idOrName, ExecutionMode.INPUT, line, runId, Map.of());
+      } else if (result.isContinued() || goesOnAfterStep(result, listener)) {
+        result = execute(idOrName, ExecutionMode.CONTINUE, "", runId, Map.of());
       } else {
         return new RunResult(runId, result.status(), result.exitCode(), console, steps);
       }
       steps++;
     }
+  }
+
+  /**
+   * Reports a finished clean or build step to the listener and returns true when the run goes on
+   * with the next step.
+   */
+  private static boolean goesOnAfterStep(ExecutionResult result, RunListener listener) {
+    boolean clean = ExecutionResult.CLEAN_FINISHED.equals(result.status());
+    boolean build = ExecutionResult.BUILD_FINISHED.equals(result.status());
+    if (!clean && !build) {
+      return false;
+    }
+    listener.onStepFinished(result);
+    return clean || result.exitCode() == null || result.exitCode() == 0;
+  }
+
+  /**
+   * Sends SIGINT to the code running in a session ({@code POST /session/{idOrName}/interrupt}). The
+   * manager does not wait for the code to stop, so only the run's next result shows whether it did.
+   */
+  public void interrupt(String idOrName) {
+    transport.send("POST", sessionPath(idOrName) + "/interrupt", null);
+  }
+
+  /**
+   * Restarts a session's kernel ({@code PATCH /session/{idOrName}}): the interpreter state is lost
+   * and the files in {@code /home/work} stay. Waits at least {@link #RESTART_TIMEOUT}.
+   */
+  public void restart(String idOrName) {
+    transport.send("PATCH", sessionPath(idOrName), null, atLeast(RESTART_TIMEOUT));
+  }
+
+  /**
+   * Returns completions for the code before the cursor ({@code POST /session/{idOrName}/complete}).
+   *
+   * @param options Backend.AI's completion options, such as {@code post}, {@code line}, {@code row}
+   *     and {@code col}, or null for none
+   * @return the matches in the kernel's order, empty when the kernel has none
+   */
+  public List<String> complete(String idOrName, String code, Map<String, ?> options) {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("code", code == null ? "" : code);
+    body.set("options", mapper.valueToTree(options == null ? Map.of() : options));
+    String path = sessionPath(idOrName) + "/complete";
+    JsonNode result = transport.send("POST", path, body).get("result");
+    if (result == null || !result.isArray()) {
+      throw unexpected("POST " + path, "the 'result' list is missing");
+    }
+    List<String> completions = new ArrayList<>();
+    result.forEach(item -> completions.add(item.asText()));
+    return completions;
+  }
+
+  /**
+   * Uploads local files into a session's {@code /home/work} ({@code POST
+   * /session/{idOrName}/upload}) as one {@code multipart/form-data} request. Existing files are
+   * overwritten and missing folders created.
+   *
+   * <p>All files are checked and read before anything is sent, and the request body is built in
+   * memory, because the signature covers its bytes.
+   *
+   * @param files each destination path, relative to {@code /home/work} such as {@code src/util.c},
+   *     with the local file to send, following symbolic links
+   * @throws IllegalArgumentException if there are no files, a destination path is invalid (see
+   *     {@link SessionPaths#requireRelative}), a local file is missing or not a regular file, or
+   *     the files total more than {@link #MAX_UPLOAD_BYTES}
+   * @throws BackendClientException if a local file cannot be read
+   */
+  public void upload(String idOrName, Map<String, Path> files) {
+    Map<String, byte[]> contents = readUploadFiles(files);
+    MultipartFormData body = MultipartFormData.ofFiles(UPLOAD_FIELD, contents);
+    transport.sendBytes(
+        "POST",
+        sessionPath(idOrName) + "/upload",
+        body.contentType(),
+        body.bytes(),
+        atLeast(FILE_TRANSFER_TIMEOUT));
+  }
+
+  private static Map<String, byte[]> readUploadFiles(Map<String, Path> files) {
+    if (files == null || files.isEmpty()) {
+      throw new IllegalArgumentException("no files to upload");
+    }
+    long total = 0;
+    for (Map.Entry<String, Path> file : files.entrySet()) {
+      SessionPaths.requireRelative(file.getKey());
+      Path local = file.getValue();
+      if (!Files.isRegularFile(local)) {
+        throw new IllegalArgumentException(
+            Files.exists(local)
+                ? "cannot upload " + local + ": it is not a regular file"
+                : "cannot upload " + local + ": the file does not exist");
+      }
+      try {
+        total += Files.size(local);
+      } catch (IOException e) {
+        throw new BackendClientException("cannot read " + local + ": " + e.getMessage(), e);
+      }
+    }
+    if (total > MAX_UPLOAD_BYTES) {
+      throw new IllegalArgumentException(
+          "the files total "
+              + total
+              + " bytes, over the upload limit of "
+              + MAX_UPLOAD_BYTES
+              + " bytes (64 MiB); upload fewer or smaller files");
+    }
+    Map<String, byte[]> contents = new LinkedHashMap<>();
+    for (Map.Entry<String, Path> file : files.entrySet()) {
+      try {
+        contents.put(file.getKey(), Files.readAllBytes(file.getValue()));
+      } catch (IOException e) {
+        throw new BackendClientException(
+            "cannot read " + file.getValue() + ": " + e.getMessage(), e);
+      }
+    }
+    return contents;
+  }
+
+  /**
+   * Downloads files from a session ({@code GET /session/{idOrName}/download}) into a local folder,
+   * which is created when it is missing.
+   *
+   * <p>The manager sends one regular file as it is, and it is written under the file name that the
+   * manager gives. Several files, or a folder, come as a tar archive that is extracted below the
+   * folder with the entries' relative paths. The archive is checked first: an absolute path or a
+   * {@code ..} segment rejects it before anything is written, and links in it are skipped. No write
+   * follows a symbolic link in the target folder, and existing files are overwritten.
+   *
+   * @param files paths relative to {@code /home/work}
+   * @return the files written, and the archive entries that were skipped
+   * @throws BackendClientException if the response cannot be written safely
+   */
+  public DownloadResult download(String idOrName, List<String> files, Path targetDir) {
+    if (files == null || files.isEmpty()) {
+      throw new IllegalArgumentException("no files to download");
+    }
+    Objects.requireNonNull(targetDir, "targetDir");
+    StringBuilder path = new StringBuilder(sessionPath(idOrName)).append("/download");
+    char separator = '?';
+    for (String file : files) {
+      path.append(separator).append("file=").append(PathSegments.encode(file));
+      separator = '&';
+    }
+    String requestLine = "GET " + path;
+    HttpResponse<byte[]> response =
+        transport.fetch("GET", path.toString(), "*/*", atLeast(FILE_TRANSFER_TIMEOUT));
+    String contentType = response.headers().firstValue("Content-Type").orElse("");
+    if (contentType.toLowerCase(Locale.ROOT).startsWith(TAR)) {
+      return TarExtractor.extract(response.body(), targetDir, requestLine);
+    }
+    return writeSingleFile(response, files, targetDir, requestLine);
+  }
+
+  /** Writes a download that is one file, named by its {@code Content-Disposition} header. */
+  private DownloadResult writeSingleFile(
+      HttpResponse<byte[]> response, List<String> files, Path targetDir, String requestLine) {
+    String fileName = attachmentFileName(response);
+    if (fileName == null) {
+      if (files.size() != 1) {
+        throw unexpected(
+            requestLine,
+            "expected a tar archive for several files, got "
+                + response.headers().firstValue("Content-Type").orElse("no Content-Type"));
+      }
+      String requested = files.get(0);
+      fileName = requested.substring(requested.lastIndexOf('/') + 1);
+    }
+    if (fileName.isEmpty()
+        || fileName.equals(".")
+        || fileName.equals("..")
+        || fileName.contains("/")
+        || fileName.contains("\\")
+        || fileName.indexOf('\0') >= 0) {
+      throw unexpected(requestLine, "invalid file name '" + SessionPaths.printable(fileName) + "'");
+    }
+    try {
+      Path written = new SafeFileWriter(targetDir).write(fileName, response.body(), -1);
+      return new DownloadResult(List.of(written), List.of());
+    } catch (IOException | InvalidPathException e) {
+      throw new BackendClientException(
+          "failed to write " + fileName + " from " + requestLine + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Lists one folder of a session ({@code GET /session/{idOrName}/files?path=...}). */
+  public FileListing listFiles(String idOrName, String path) {
+    String folder = path == null || path.isBlank() ? "." : path;
+    return call(
+        "GET",
+        sessionPath(idOrName) + "/files?path=" + PathSegments.encode(folder),
+        null,
+        FileListing.class);
+  }
+
+  /** Returns the log of a session's kernel container ({@code GET /session/{idOrName}/logs}). */
+  public String logs(String idOrName) {
+    String path = sessionPath(idOrName) + "/logs";
+    JsonNode logs = transport.send("GET", path, null).path("result").get("logs");
+    if (logs == null || !logs.isTextual()) {
+      throw unexpected("GET " + path, "the 'result.logs' text is missing");
+    }
+    return logs.asText();
+  }
+
+  /** Lists the kernel images that sessions can use ({@code GET /images}). */
+  public ImageList images() {
+    return call("GET", "/images", null, ImageList.class);
   }
 
   /** Returns a new random run id of 16 hex digits, as Backend.AI's clients choose them. */
@@ -230,6 +505,24 @@ public final class BackendClient {
   private <T> T call(String method, String path, Object body, Class<T> type) {
     JsonNode response = transport.send(method, path, body);
     return transport.convert(response, type, method + " " + path);
+  }
+
+  private Duration atLeast(Duration minimum) {
+    return config.requestTimeout().compareTo(minimum) >= 0 ? config.requestTimeout() : minimum;
+  }
+
+  private BackendClientException unexpected(String requestLine, String problem) {
+    return new BackendClientException(
+        "unexpected response to " + requestLine + " from " + config.endpoint() + ": " + problem);
+  }
+
+  /**
+   * Returns the file name of a {@code Content-Disposition: attachment} header, preferring RFC
+   * 6266's {@code filename*=UTF-8''...} over {@code filename="..."}, or null when there is none.
+   */
+  static String attachmentFileName(HttpResponse<?> response) {
+    String header = response.headers().firstValue("Content-Disposition").orElse(null);
+    return header == null ? null : ContentDisposition.fileName(header);
   }
 
   private static String sessionPath(String idOrName) {

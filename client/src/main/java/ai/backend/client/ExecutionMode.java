@@ -9,7 +9,12 @@ public enum ExecutionMode {
   /** Fetches more output of a run whose last result was {@code continued}. */
   CONTINUE("continue"),
   /** Sends one line of standard input to a run whose last result was {@code waiting-input}. */
-  INPUT("input");
+  INPUT("input"),
+  /**
+   * Runs the session's clean, build and exec commands on uploaded files. The commands go in the
+   * request's options.
+   */
+  BATCH("batch");
 
   private final String wireName;
 

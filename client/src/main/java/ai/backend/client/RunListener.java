@@ -7,6 +7,12 @@ public interface RunListener {
   void onConsole(ConsoleItem item);
 
   /**
+   * Handles the end of a batch run's clean or build step ({@code clean-finished} or {@code
+   * build-finished}), after the step's output records. The default does nothing.
+   */
+  default void onStepFinished(ExecutionResult step) {}
+
+  /**
    * Returns the line of standard input to send when the code waits for one.
    *
    * <p>The default raises, because a caller without a source of input cannot provide a line.

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -67,7 +68,53 @@ final class SignedHttpTransport {
    * @throws BackendClientException if the manager cannot be reached or its response is not JSON
    */
   JsonNode send(String method, String pathAndQuery, Object body) {
-    byte[] bodyBytes = body == null ? new byte[0] : writeJson(body);
+    return send(method, pathAndQuery, body, config.requestTimeout());
+  }
+
+  /** Sends a JSON request like {@link #send(String, String, Object)} with its own timeout. */
+  JsonNode send(String method, String pathAndQuery, Object body, Duration timeout) {
+    byte[] bodyBytes = body == null ? null : writeJson(body);
+    HttpResponse<byte[]> response =
+        exchange(method, pathAndQuery, body == null ? null : JSON, bodyBytes, JSON, timeout);
+    return parseBody(response.body(), method + " " + pathAndQuery);
+  }
+
+  /**
+   * Sends a request with a body of any type, signed over exactly these bytes, and returns the
+   * parsed JSON body of a successful response.
+   */
+  JsonNode sendBytes(
+      String method, String pathAndQuery, String contentType, byte[] body, Duration timeout) {
+    HttpResponse<byte[]> response =
+        exchange(method, pathAndQuery, contentType, body, JSON, timeout);
+    return parseBody(response.body(), method + " " + pathAndQuery);
+  }
+
+  /**
+   * Sends a request without a body and returns the successful response as it is, for responses that
+   * are not JSON, such as downloaded files.
+   *
+   * @param accept the {@code Accept} header
+   * @throws BackendApiException if the manager responds with an error status
+   */
+  HttpResponse<byte[]> fetch(String method, String pathAndQuery, String accept, Duration timeout) {
+    return exchange(method, pathAndQuery, null, null, accept, timeout);
+  }
+
+  /**
+   * Signs and sends one request and returns a response with a 2xx status.
+   *
+   * @param contentType the body's type, or null when there is no body
+   * @param body the body bytes, which the signature covers exactly, or null to send no body
+   */
+  private HttpResponse<byte[]> exchange(
+      String method,
+      String pathAndQuery,
+      String contentType,
+      byte[] body,
+      String accept,
+      Duration timeout) {
+    byte[] bodyBytes = body == null ? new byte[0] : body;
     URI uri = URI.create(config.endpoint().toString() + pathAndQuery);
     String signedPath =
         uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
@@ -76,7 +123,6 @@ final class SignedHttpTransport {
             .withOffsetSameInstant(ZoneOffset.UTC)
             .truncatedTo(ChronoUnit.SECONDS)
             .format(REQUEST_DATE);
-    String contentType = body == null ? null : JSON;
 
     RequestSignature.SignedRequest signed =
         new RequestSignature.SignedRequest(
@@ -91,8 +137,8 @@ final class SignedHttpTransport {
 
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
-            .timeout(config.requestTimeout())
-            .header("Accept", JSON)
+            .timeout(timeout)
+            .header("Accept", accept)
             .header("User-Agent", userAgent)
             .header("X-BackendAI-Date", date)
             .header("X-BackendAI-Version", RequestSignature.API_VERSION)
@@ -106,11 +152,12 @@ final class SignedHttpTransport {
       request.method(method, HttpRequest.BodyPublishers.ofByteArray(bodyBytes));
     }
 
-    HttpResponse<byte[]> response = exchange(request.build(), method + " " + signedPath);
+    String requestLine = method + " " + signedPath;
+    HttpResponse<byte[]> response = httpSend(request.build(), requestLine, timeout);
     if (response.statusCode() / 100 != 2) {
       throw toApiException(response);
     }
-    return parseBody(response.body(), method + " " + signedPath);
+    return response;
   }
 
   /**
@@ -143,7 +190,7 @@ final class SignedHttpTransport {
     }
   }
 
-  private HttpResponse<byte[]> exchange(HttpRequest request, String requestLine) {
+  private HttpResponse<byte[]> httpSend(HttpRequest request, String requestLine, Duration timeout) {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (HttpConnectTimeoutException e) {
@@ -156,7 +203,7 @@ final class SignedHttpTransport {
     } catch (HttpTimeoutException e) {
       throw new BackendClientException(
           "timed out after "
-              + Durations.format(config.requestTimeout())
+              + Durations.format(timeout)
               + " waiting for the response to "
               + requestLine
               + " from the manager at "

@@ -11,6 +11,7 @@ import ai.backend.client.FakeManagerServer.RecordedRequest;
 import ai.backend.client.FakeManagerServer.Response;
 import ai.backend.common.auth.RequestSignature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -405,6 +406,260 @@ class BackendClientTest {
     assertEquals(3, result.console().size());
     assertEquals("[media image/svg+xml, 6 bytes]", result.console().get(1).summary());
     assertEquals("[html, 9 bytes]", result.console().get(2).summary());
+  }
+
+  @Test
+  void interruptSendsSignedPostWithoutBody() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    client.interrupt(created.sessionId());
+
+    RecordedRequest request = server.requests("POST", "/session/").get(0);
+    assertEquals("/session/" + created.sessionId() + "/interrupt", request.path());
+    assertEquals(0, request.body().length);
+    assertNull(request.header("Content-Type"));
+    assertTrue(request.signatureValid());
+  }
+
+  @Test
+  void restartSendsPatch() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    client.restart(created.sessionId());
+
+    RecordedRequest request = server.requests("PATCH", "/session/").get(0);
+    assertEquals("/session/" + created.sessionId(), request.path());
+    assertEquals(0, request.body().length);
+    assertTrue(request.signatureValid());
+  }
+
+  @Test
+  void completeSendsCodeAndOptions() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.setCompletions(List.of("print", "printf"));
+
+    List<String> completions =
+        client.complete(created.sessionId(), "pri", Map.of("line", "pri", "col", 3));
+
+    assertEquals(List.of("print", "printf"), completions);
+    RecordedRequest request = server.requests("POST", "/session/").get(0);
+    assertEquals("/session/" + created.sessionId() + "/complete", request.path());
+    assertEquals("pri", request.json().get("code").asText());
+    assertEquals("pri", request.json().get("options").get("line").asText());
+    assertEquals(3, request.json().get("options").get("col").asInt());
+    assertTrue(request.signatureValid());
+  }
+
+  @Test
+  void logsReturnsText() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.setLogs(created.sessionId(), "runner ready\n");
+
+    assertEquals("runner ready\n", client.logs(created.sessionId()));
+    RecordedRequest request = server.requests("GET", "/session/").get(0);
+    assertEquals("/session/" + created.sessionId() + "/logs", request.path());
+    assertTrue(request.signatureValid());
+  }
+
+  @Test
+  void imagesListsAliasesAndSlots() {
+    ImageList images = client.images();
+
+    assertEquals(2, images.items().size());
+    ImageInfo python = images.items().get(0);
+    assertEquals("backendai/python:3.11-debian12", python.name());
+    assertEquals(List.of("python:3.11-debian12", "python:3.11", "python"), python.aliases());
+    assertEquals("python", python.runtimeType());
+    assertEquals("python", python.labels().get("ai.backend.runtime-type"));
+    assertEquals(Map.of("cpu", "1", "mem", "268435456"), python.minSlots());
+    assertEquals("/images", server.requests().get(0).pathAndQuery());
+    assertTrue(server.requests().get(0).signatureValid());
+  }
+
+  @Test
+  void listFilesSendsPathQuery() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.putFile(created.sessionId(), "src/util.c", new byte[] {1, 2, 3});
+    server.putFile(created.sessionId(), "src/lib/x.h", new byte[0]);
+
+    FileListing listing = client.listFiles(created.sessionId(), "src");
+
+    assertEquals("/home/work/src", listing.path());
+    assertEquals(2, listing.files().size());
+    FileEntry folder = listing.files().get(0);
+    assertEquals("lib", folder.filename());
+    assertTrue(folder.isDirectory());
+    FileEntry file = listing.files().get(1);
+    assertEquals("util.c", file.filename());
+    assertEquals("file", file.type());
+    assertEquals(3, file.size());
+    assertEquals("644", file.mode());
+    assertEquals("2026-12-04T15:27:01.123456+00:00", file.mtime());
+    RecordedRequest request = server.requests("GET", "/session/").get(0);
+    assertEquals("path=src", request.query());
+    assertTrue(request.signatureValid());
+  }
+
+  @Test
+  void listFilesDefaultsToWorkFolder() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+
+    FileListing listing = client.listFiles(created.sessionId(), null);
+
+    assertEquals("/home/work", listing.path());
+    assertTrue(listing.files().isEmpty());
+    assertEquals("path=.", server.requests("GET", "/session/").get(0).query());
+  }
+
+  @Test
+  void batchRunSendsCommandsInFirstRequest() {
+    SessionCreated created = client.createSession(SessionSpec.of("c"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"continued\", \"console\": [[\"stdout\", \"compiling\\n\"]]}");
+    server.enqueueExecuteResult(
+        "{\"status\": \"finished\", \"exitCode\": 0, \"console\": [[\"stdout\", \"hi\\n\"]]}");
+
+    RunResult run =
+        client.runBatch(
+            created.sessionId(),
+            new BatchCommands("make clean", "make", "./main"),
+            "run-batch-1",
+            Map.of("execTimeout", 5, "build", "ignored"),
+            item -> {});
+
+    assertEquals("finished", run.status());
+    assertEquals("compiling\nhi\n", run.stdout());
+    List<RecordedRequest> executions = server.requests("POST", "/session/");
+    JsonNode first = executions.get(0).json();
+    assertEquals("batch", first.get("mode").asText());
+    assertEquals("", first.get("code").asText());
+    assertEquals("run-batch-1", first.get("runId").asText());
+    assertEquals(
+        "{\"execTimeout\":5,\"clean\":\"make clean\",\"build\":\"make\",\"exec\":\"./main\"}",
+        first.get("options").toString());
+    JsonNode second = executions.get(1).json();
+    assertEquals("continue", second.get("mode").asText());
+    assertEquals("run-batch-1", second.get("runId").asText());
+    assertEquals("{}", second.get("options").toString());
+  }
+
+  @Test
+  void batchDefaultsUseImageCommands() {
+    assertEquals(Map.of("build", "*", "exec", "*"), BatchCommands.imageDefaults().toOptions());
+    assertEquals(Map.of("exec", "*"), new BatchCommands(null, null, null).toOptions());
+  }
+
+  @Test
+  void successfulStepsContinueToExec() {
+    SessionCreated created = client.createSession(SessionSpec.of("c"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"clean-finished\", \"exitCode\": 0, \"console\": []}");
+    server.enqueueExecuteResult(
+        "{\"status\": \"build-finished\", \"exitCode\": 0,"
+            + " \"console\": [[\"stderr\", \"warning: unused\\n\"]]}");
+    server.enqueueExecuteResult(
+        "{\"status\": \"finished\", \"exitCode\": 7, \"console\": [[\"stdout\", \"ran\\n\"]]}");
+    List<String> steps = new ArrayList<>();
+    RunListener listener =
+        new RunListener() {
+          @Override
+          public void onConsole(ConsoleItem item) {}
+
+          @Override
+          public void onStepFinished(ExecutionResult step) {
+            steps.add(step.status() + " " + step.exitCode());
+          }
+        };
+
+    RunResult run =
+        client.runBatch(
+            created.sessionId(), BatchCommands.imageDefaults(), "run-2", Map.of(), listener);
+
+    assertEquals("finished", run.status());
+    assertEquals(7, run.exitCode());
+    assertEquals(3, run.steps());
+    assertEquals(List.of("clean-finished 0", "build-finished 0"), steps);
+    List<String> modes =
+        server.requests("POST", "/session/").stream()
+            .map(request -> request.json().get("mode").asText())
+            .toList();
+    assertEquals(List.of("batch", "continue", "continue"), modes);
+  }
+
+  @Test
+  void buildFailureEndsBatchRun() {
+    SessionCreated created = client.createSession(SessionSpec.of("c"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"build-finished\", \"exitCode\": 2,"
+            + " \"console\": [[\"stderr\", \"main.c:1: error\\n\"]]}");
+
+    RunResult run =
+        client.runBatch(
+            created.sessionId(), BatchCommands.imageDefaults(), "run-3", Map.of(), item -> {});
+
+    assertEquals("build-finished", run.status());
+    assertEquals(2, run.exitCode());
+    assertEquals("main.c:1: error\n", run.stderr());
+    assertEquals(1, server.requests("POST", "/session/").size());
+  }
+
+  @Test
+  void execTimeoutEndsRun() {
+    SessionCreated created = client.createSession(SessionSpec.of("python"));
+    server.enqueueExecuteResult(
+        "{\"status\": \"continued\", \"console\": [[\"stdout\", \"tick\\n\"]]}");
+    server.enqueueExecuteResult("{\"status\": \"exec-timeout\", \"console\": []}");
+
+    RunResult run =
+        client.runCode(
+            created.sessionId(), "while True: pass", "run-4", Map.of("execTimeout", 1), item -> {});
+
+    assertEquals("exec-timeout", run.status());
+    assertNull(run.exitCode());
+    assertEquals(
+        1,
+        server
+            .requests("POST", "/session/")
+            .get(0)
+            .json()
+            .get("options")
+            .get("execTimeout")
+            .asInt());
+  }
+
+  @Test
+  void passwordFlagIsReadInBothSpellings() {
+    ObjectMapper mapper = new ObjectMapper();
+    ExecutionResult camel =
+        new ExecutionResult(
+            "r",
+            "waiting-input",
+            null,
+            null,
+            mapper.createObjectNode().put("isPassword", true),
+            null);
+    ExecutionResult snake =
+        new ExecutionResult(
+            "r",
+            "waiting-input",
+            null,
+            null,
+            mapper.createObjectNode().put("is_password", true),
+            null);
+    ExecutionResult plain =
+        new ExecutionResult(
+            "r",
+            "waiting-input",
+            null,
+            null,
+            mapper.createObjectNode().put("isPassword", false),
+            null);
+    ExecutionResult none = new ExecutionResult("r", "waiting-input", null, null, null, null);
+
+    assertTrue(camel.isPasswordInput());
+    assertTrue(snake.isPasswordInput());
+    assertFalse(plain.isPasswordInput());
+    assertFalse(none.isPasswordInput());
   }
 
   @Test

@@ -7,21 +7,30 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * A test double of the manager's REST API on a free loopback port.
@@ -33,6 +42,10 @@ import java.util.UUID;
  * in memory: each {@code GET /session/{idOrName}} counts as one poll, and a session becomes RUNNING
  * (or the configured failure status) after {@link #setPollsUntilRunning} polls. Tests can script
  * the results of execution requests and replace any response.
+ *
+ * <p>Each session also has files in memory, which {@code upload}, {@code download} and {@code
+ * files} use, checking paths and the upload limit as the manager does. Requests are handled on a
+ * thread pool, so a test hook may send a request while another one is in progress.
  */
 public final class FakeManagerServer implements AutoCloseable {
 
@@ -73,11 +86,25 @@ public final class FakeManagerServer implements AutoCloseable {
     }
   }
 
-  /** A scripted response. */
-  public record Response(int status, String contentType, String body) {
+  /** A scripted response, with extra headers such as {@code Content-Disposition}. */
+  public record Response(int status, String contentType, byte[] body, Map<String, String> headers) {
+
+    public Response(int status, String contentType, String body) {
+      this(status, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
 
     public static Response json(int status, String body) {
       return new Response(status, "application/json", body);
+    }
+
+    /** Creates a 204 response without a body. */
+    public static Response noContent() {
+      return new Response(204, "application/json", new byte[0], Map.of());
+    }
+
+    /** Creates a 200 response with a binary body. */
+    public static Response bytes(String contentType, byte[] body, Map<String, String> headers) {
+      return new Response(200, contentType, body, headers);
     }
 
     /** Creates a problem+json response as the manager sends for errors. */
@@ -91,8 +118,13 @@ public final class FakeManagerServer implements AutoCloseable {
     }
   }
 
+  /** One part of a {@code multipart/form-data} body. */
+  public record Part(String name, String filename, String contentType, byte[] content) {}
+
   private static final class FakeSession {
     final String id = UUID.randomUUID().toString();
+    final Map<String, byte[]> files = new TreeMap<>();
+    String logs = "";
     String name;
     String image;
     String status = "PENDING";
@@ -122,6 +154,10 @@ public final class FakeManagerServer implements AutoCloseable {
   private final List<ScriptedResponse> scriptedResponses = new ArrayList<>();
   private final Deque<String> executeResults = new ArrayDeque<>();
   private final Map<String, FakeSession> sessions = new LinkedHashMap<>();
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private Consumer<RecordedRequest> requestHook = request -> {};
+  private List<String> completions = List.of();
+  private long maxUploadBytes = 64L << 20;
   private int pollsUntilRunning = 1;
   private String failureStatus;
   private String failureStatusInfo;
@@ -135,6 +171,7 @@ public final class FakeManagerServer implements AutoCloseable {
     keypairs.put(accessKey, secretKey);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -191,9 +228,51 @@ public final class FakeManagerServer implements AutoCloseable {
     failureStatusInfo = statusInfo;
   }
 
+  /**
+   * Sets code that receives each request after its signature check and before the response, outside
+   * the server's lock, such as a simulated Ctrl-C that sends a request of its own.
+   */
+  public synchronized void setRequestHook(Consumer<RecordedRequest> hook) {
+    requestHook = hook;
+  }
+
+  /** Sets the result of {@code POST /session/{id}/complete}. */
+  public synchronized void setCompletions(List<String> items) {
+    completions = List.copyOf(items);
+  }
+
+  /** Sets the limit of the total size of one upload, in bytes. */
+  public synchronized void setMaxUploadBytes(long bytes) {
+    maxUploadBytes = bytes;
+  }
+
+  /** Stores a file in a session, as if the code had written it. */
+  public synchronized void putFile(String idOrName, String path, byte[] content) {
+    requireSession(idOrName).files.put(path, content);
+  }
+
+  /** Returns a copy of a session's files by path. */
+  public synchronized Map<String, byte[]> files(String idOrName) {
+    return new TreeMap<>(requireSession(idOrName).files);
+  }
+
+  /** Sets the text of {@code GET /session/{id}/logs}. */
+  public synchronized void setLogs(String idOrName, String logs) {
+    requireSession(idOrName).logs = logs;
+  }
+
+  private FakeSession requireSession(String idOrName) {
+    FakeSession session = findSession(idOrName);
+    if (session == null) {
+      throw new IllegalArgumentException("no session " + idOrName);
+    }
+    return session;
+  }
+
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -208,17 +287,25 @@ public final class FakeManagerServer implements AutoCloseable {
           .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
 
       String authError = verifySignature(method, path, query, headers, body);
+      RecordedRequest request =
+          new RecordedRequest(method, path, query, headers, body, authError == null);
+      Consumer<RecordedRequest> hook;
+      synchronized (this) {
+        requests.add(request);
+        hook = requestHook;
+      }
+      hook.accept(request);
       Response response;
       synchronized (this) {
-        requests.add(new RecordedRequest(method, path, query, headers, body, authError == null));
         if (authError != null) {
           response = Response.problem(401, "auth-failed", "Authorization failed", authError);
         } else {
-          response = route(method, path, query, body);
+          response = route(method, path, query, headers.get("content-type"), body);
         }
       }
-      byte[] responseBody = response.body().getBytes(StandardCharsets.UTF_8);
+      byte[] responseBody = response.body();
       exchange.getResponseHeaders().set("Content-Type", response.contentType());
+      response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       exchange.sendResponseHeaders(
           response.status(), responseBody.length == 0 ? -1 : responseBody.length);
       try (OutputStream out = exchange.getResponseBody()) {
@@ -266,7 +353,8 @@ public final class FakeManagerServer implements AutoCloseable {
     return null;
   }
 
-  private Response route(String method, String path, String query, byte[] body) {
+  private Response route(
+      String method, String path, String query, String contentType, byte[] body) {
     for (int i = 0; i < scriptedResponses.size(); i++) {
       if (scriptedResponses.get(i).matches(method, path)) {
         return scriptedResponses.remove(i).response();
@@ -283,20 +371,32 @@ public final class FakeManagerServer implements AutoCloseable {
       if (path.equals("/session") && method.equals("POST")) {
         return createSession(MAPPER.readTree(body));
       }
+      if (path.equals("/images") && method.equals("GET")) {
+        return images();
+      }
       if (path.startsWith("/session/")) {
-        FakeSession session = findSession(path.substring("/session/".length()));
+        String rest = path.substring("/session/".length());
+        int slash = rest.indexOf('/');
+        String idOrName = decode(slash < 0 ? rest : rest.substring(0, slash));
+        FakeSession session = findSession(idOrName);
         if (session == null) {
           return Response.problem(
               404,
               "session-not-found",
               "Session not found",
-              "no session with the id or name " + path.substring("/session/".length()));
+              "no session with the id or name " + idOrName);
+        }
+        if (slash >= 0) {
+          return routeSessionOperation(
+              session, method + " " + rest.substring(slash + 1), query, contentType, body);
         }
         switch (method) {
           case "GET":
             return getSession(session);
           case "POST":
             return execute(MAPPER.readTree(body));
+          case "PATCH":
+            return Response.noContent();
           case "DELETE":
             session.status = "TERMINATED";
             session.terminatedAt = OffsetDateTime.now().withNano(0).toString();
@@ -310,6 +410,296 @@ public final class FakeManagerServer implements AutoCloseable {
     } catch (IOException e) {
       return Response.problem(400, "invalid-api-params", "Invalid API parameters", e.getMessage());
     }
+  }
+
+  private Response routeSessionOperation(
+      FakeSession session, String operation, String query, String contentType, byte[] body)
+      throws IOException {
+    switch (operation) {
+      case "POST interrupt":
+        return Response.noContent();
+      case "POST complete":
+        ObjectNode result = MAPPER.createObjectNode();
+        result.set("result", MAPPER.valueToTree(completions));
+        return Response.json(200, result.toString());
+      case "POST upload":
+        return upload(session, contentType, body);
+      case "GET download":
+        return download(session, queryValues(query, "file"));
+      case "GET files":
+        List<String> paths = queryValues(query, "path");
+        return listFiles(session, paths.isEmpty() ? "." : paths.get(0));
+      case "GET logs":
+        ObjectNode logs = MAPPER.createObjectNode();
+        logs.putObject("result").put("logs", session.logs);
+        return Response.json(200, logs.toString());
+      default:
+        return Response.problem(404, "not-found", "Not found", operation);
+    }
+  }
+
+  private Response upload(FakeSession session, String contentType, byte[] body) {
+    List<Part> parts;
+    try {
+      parts = parseMultipart(contentType, body);
+    } catch (IllegalArgumentException e) {
+      return invalidParameters(e.getMessage());
+    }
+    long total = 0;
+    Map<String, byte[]> received = new LinkedHashMap<>();
+    for (Part part : parts) {
+      if (!"src".equals(part.name()) || part.filename() == null) {
+        return invalidParameters("unexpected part '" + part.name() + "' without a file name");
+      }
+      String error = pathError(part.filename());
+      if (error != null) {
+        return invalidParameters(error);
+      }
+      total += part.content().length;
+      if (total > maxUploadBytes) {
+        return Response.problem(
+            413,
+            "request-too-large",
+            "Request too large",
+            "the upload is over the limit of " + maxUploadBytes + " bytes");
+      }
+      received.put(part.filename(), part.content());
+    }
+    session.files.putAll(received);
+    return Response.noContent();
+  }
+
+  private Response download(FakeSession session, List<String> paths) throws IOException {
+    if (paths.isEmpty()) {
+      return invalidParameters("no files named: give one or more 'file' query parameters");
+    }
+    for (String path : paths) {
+      String error = pathError(path);
+      if (error != null) {
+        return invalidParameters(error);
+      }
+      if (!session.files.containsKey(path)) {
+        return Response.problem(404, "file-not-found", "File not found", "no file " + path);
+      }
+    }
+    if (paths.size() == 1) {
+      String path = paths.get(0);
+      return Response.bytes(
+          "application/octet-stream",
+          session.files.get(path),
+          Map.of(
+              "Content-Disposition",
+              "attachment; filename=\"" + path.substring(path.lastIndexOf('/') + 1) + "\""));
+    }
+    Map<String, byte[]> selected = new LinkedHashMap<>();
+    for (String path : paths) {
+      selected.put(path, session.files.get(path));
+    }
+    return Response.bytes("application/x-tar", tarOf(selected), Map.of());
+  }
+
+  /** Builds a tar archive of regular files with mode 644, as the agent sends downloads. */
+  public static byte[] tarOf(Map<String, byte[]> files) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(buffer)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
+        entry.setSize(file.getValue().length);
+        entry.setMode(0100644);
+        tar.putArchiveEntry(entry);
+        tar.write(file.getValue());
+        tar.closeArchiveEntry();
+      }
+    }
+    return buffer.toByteArray();
+  }
+
+  private Response listFiles(FakeSession session, String folder) {
+    String prefix = folder.equals(".") ? "" : folder + "/";
+    if (!prefix.isEmpty()) {
+      String error = pathError(folder);
+      if (error != null) {
+        return invalidParameters(error);
+      }
+    }
+    Map<String, ObjectNode> entries = new TreeMap<>();
+    for (Map.Entry<String, byte[]> file : session.files.entrySet()) {
+      if (!file.getKey().startsWith(prefix)) {
+        continue;
+      }
+      String rest = file.getKey().substring(prefix.length());
+      int slash = rest.indexOf('/');
+      ObjectNode entry = MAPPER.createObjectNode();
+      entry.put("filename", slash < 0 ? rest : rest.substring(0, slash));
+      entry.put("type", slash < 0 ? "file" : "dir");
+      entry.put("size", slash < 0 ? file.getValue().length : 4096);
+      entry.put("mode", slash < 0 ? "644" : "755");
+      entry.put("mtime", "2026-12-04T15:27:01.123456+00:00");
+      entries.putIfAbsent(entry.get("filename").asText(), entry);
+    }
+    if (!prefix.isEmpty() && entries.isEmpty()) {
+      return Response.problem(404, "file-not-found", "File not found", "no folder " + folder);
+    }
+    ObjectNode listing = MAPPER.createObjectNode();
+    listing.put("path", prefix.isEmpty() ? "/home/work" : "/home/work/" + folder);
+    listing.set("files", MAPPER.valueToTree(entries.values()));
+    return Response.json(200, listing.toString());
+  }
+
+  private static Response images() {
+    return Response.json(
+        200,
+        "{\"items\": [{\"name\": \"backendai/python:3.11-debian12\","
+            + " \"aliases\": [\"python:3.11-debian12\", \"python:3.11\", \"python\"],"
+            + " \"runtimeType\": \"python\", \"labels\": {\"ai.backend.runtime-type\": \"python\"},"
+            + " \"minSlots\": {\"cpu\": \"1\", \"mem\": \"268435456\"}},"
+            + " {\"name\": \"backendai/c:12-debian12\", \"aliases\": [\"c\"],"
+            + " \"runtimeType\": \"c\", \"labels\": {},"
+            + " \"minSlots\": {\"cpu\": \"1\", \"mem\": \"134217728\"}}]}");
+  }
+
+  private static Response invalidParameters(String detail) {
+    return Response.problem(400, "invalid-api-params", "Invalid API parameters", detail);
+  }
+
+  /** Returns why the manager rejects a file path, or null when it accepts it. */
+  private static String pathError(String path) {
+    if (path.isEmpty() || path.startsWith("/")) {
+      return "file path '" + path + "' is absolute or empty; give it relative to /home/work";
+    }
+    for (String segment : path.split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+        return "file path '"
+            + path
+            + "' has an empty, '.' or '..' segment; paths must stay inside /home/work";
+      }
+    }
+    return null;
+  }
+
+  /** Returns the decoded values of one query parameter, in order. */
+  private static List<String> queryValues(String query, String name) {
+    List<String> values = new ArrayList<>();
+    if (query == null) {
+      return values;
+    }
+    for (String pair : query.split("&")) {
+      int equals = pair.indexOf('=');
+      if (equals > 0 && pair.substring(0, equals).equals(name)) {
+        values.add(decode(pair.substring(equals + 1)));
+      }
+    }
+    return values;
+  }
+
+  private static String decode(String encoded) {
+    return URLDecoder.decode(encoded.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Parses a {@code multipart/form-data} body (RFC 7578) strictly: CRLF line ends, a {@code
+   * Content-Disposition} header in each part, and the closing delimiter at the end.
+   *
+   * @throws IllegalArgumentException if the body does not have that form
+   */
+  public static List<Part> parseMultipart(String contentType, byte[] body) {
+    if (contentType == null || !contentType.startsWith("multipart/form-data; boundary=")) {
+      throw new IllegalArgumentException("not multipart/form-data with a boundary: " + contentType);
+    }
+    byte[] delimiter =
+        ("--" + contentType.substring("multipart/form-data; boundary=".length()))
+            .getBytes(StandardCharsets.US_ASCII);
+    List<Part> parts = new ArrayList<>();
+    int position = expect(body, 0, delimiter);
+    while (true) {
+      if (startsWith(body, position, "--\r\n".getBytes(StandardCharsets.US_ASCII))) {
+        if (position + 4 != body.length) {
+          throw new IllegalArgumentException("data after the closing delimiter");
+        }
+        return parts;
+      }
+      position = expect(body, position, "\r\n".getBytes(StandardCharsets.US_ASCII));
+      int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), position);
+      if (headersEnd < 0) {
+        throw new IllegalArgumentException("a part has no end of headers");
+      }
+      String headers = new String(body, position, headersEnd - position, StandardCharsets.UTF_8);
+      int contentStart = headersEnd + 4;
+      byte[] nextDelimiter =
+          ("\r\n" + new String(delimiter, StandardCharsets.US_ASCII))
+              .getBytes(StandardCharsets.US_ASCII);
+      int contentEnd = indexOf(body, nextDelimiter, contentStart);
+      if (contentEnd < 0) {
+        throw new IllegalArgumentException("a part has no closing delimiter");
+      }
+      parts.add(toPart(headers, Arrays.copyOfRange(body, contentStart, contentEnd)));
+      position = contentEnd + nextDelimiter.length;
+    }
+  }
+
+  private static Part toPart(String headers, byte[] content) {
+    String name = null;
+    String filename = null;
+    String partType = null;
+    for (String header : headers.split("\r\n")) {
+      String lower = header.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("content-disposition: form-data;")) {
+        name = parameter(header, "name");
+        filename = parameter(header, "filename");
+      } else if (lower.startsWith("content-type:")) {
+        partType = header.substring("content-type:".length()).trim();
+      } else {
+        throw new IllegalArgumentException("unexpected part header '" + header + "'");
+      }
+    }
+    if (name == null) {
+      throw new IllegalArgumentException("a part has no Content-Disposition name");
+    }
+    return new Part(name, filename, partType, content);
+  }
+
+  private static String parameter(String header, String name) {
+    String marker = "; " + name + "=\"";
+    int start = header.indexOf(marker);
+    if (start < 0) {
+      return null;
+    }
+    int valueStart = start + marker.length();
+    int end = header.indexOf('"', valueStart);
+    return end < 0 ? null : header.substring(valueStart, end);
+  }
+
+  private static int expect(byte[] body, int position, byte[] expected) {
+    if (!startsWith(body, position, expected)) {
+      throw new IllegalArgumentException(
+          "expected '"
+              + new String(expected, StandardCharsets.US_ASCII).replace("\r\n", "\\r\\n")
+              + "' at byte "
+              + position);
+    }
+    return position + expected.length;
+  }
+
+  private static boolean startsWith(byte[] body, int position, byte[] prefix) {
+    if (position + prefix.length > body.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (body[position + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(byte[] body, byte[] needle, int from) {
+    for (int i = from; i <= body.length - needle.length; i++) {
+      if (startsWith(body, i, needle)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private Response createSession(JsonNode request) {

@@ -17,9 +17,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code bai} command. Exit codes: the code's own for {@code run} and {@code exec}, 0 for
- * success, 1 for errors of the manager, the connection or the configuration, 2 for invalid command
- * lines and arguments.
+ * The {@code bai} command. Exit codes: the code's own for {@code run} and {@code exec} (124 when
+ * the run reached its time limit, 130 after a second Ctrl-C), 0 for success, 1 for errors of the
+ * manager, the connection or the configuration, 2 for invalid command lines and arguments.
  */
 @Command(
     name = "bai",
@@ -32,6 +32,13 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PsCommand.class,
       InfoCommand.class,
       RmCommand.class,
+      UploadCommand.class,
+      DownloadCommand.class,
+      LsCommand.class,
+      LogsCommand.class,
+      InterruptCommand.class,
+      RestartCommand.class,
+      ImagesCommand.class,
       VersionCommand.class
     },
     footerHeading = "%nConfiguration:%n",
@@ -64,7 +71,9 @@ public final class BaiCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: use run, exec, ps, info, rm or version");
+        spec.commandLine(),
+        "missing command: use run, exec, ps, info, rm, upload, download, ls, logs, interrupt,"
+            + " restart, images or version");
   }
 
   public static void main(String[] args) {

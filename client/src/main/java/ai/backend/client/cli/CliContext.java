@@ -3,31 +3,69 @@ package ai.backend.client.cli;
 import ai.backend.client.BackendClient;
 import ai.backend.client.BackendClientConfig;
 import java.io.BufferedReader;
+import java.io.Console;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
- * What the commands take from outside the command line: the environment variables, the repository
- * root and standard input. Tests pass their own.
+ * The commands' dependencies outside the command line: the environment variables, the repository
+ * root, the working folder, standard input and the terminal, Ctrl-C and the way to exit. Tests pass
+ * their own.
  */
 public final class CliContext {
 
   private final Map<String, String> env;
   private final Path home;
   private final BufferedReader stdin;
+  private final Supplier<Console> console;
+  private final InterruptTrap interruptTrap;
+  private final IntConsumer exit;
+  private final Path workingDirectory;
   private BackendClient client;
 
   /**
-   * Creates a context.
+   * Creates a context for this process: its terminal, its Ctrl-C and its working folder.
    *
    * @param env the environment variables that configure the client
    * @param home the repository root, under which the default keypair file lies
    * @param stdin the source of input lines for code that reads standard input
    */
   public CliContext(Map<String, String> env, Path home, BufferedReader stdin) {
+    this(
+        env,
+        home,
+        stdin,
+        System::console,
+        new SigintTrap(),
+        System::exit,
+        Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * Creates a context with every outside dependency given.
+   *
+   * @param console returns the terminal for password input, or null when there is none
+   * @param interruptTrap routes Ctrl-C to the running command
+   * @param exit ends the process with an exit code, after a second Ctrl-C
+   * @param workingDirectory the folder that relative file arguments start from
+   */
+  CliContext(
+      Map<String, String> env,
+      Path home,
+      BufferedReader stdin,
+      Supplier<Console> console,
+      InterruptTrap interruptTrap,
+      IntConsumer exit,
+      Path workingDirectory) {
     this.env = Map.copyOf(env);
     this.home = home;
     this.stdin = stdin;
+    this.console = console;
+    this.interruptTrap = interruptTrap;
+    this.exit = exit;
+    this.workingDirectory = workingDirectory;
   }
 
   /** Returns the client, loading its configuration on first use. */
@@ -45,5 +83,23 @@ public final class CliContext {
 
   BufferedReader stdin() {
     return stdin;
+  }
+
+  /** Returns the terminal, or null when the process has none. */
+  Console console() {
+    return console.get();
+  }
+
+  InterruptTrap interruptTrap() {
+    return interruptTrap;
+  }
+
+  /** Ends the process. In tests, it records the code and returns. */
+  void exit(int exitCode) {
+    exit.accept(exitCode);
+  }
+
+  Path workingDirectory() {
+    return workingDirectory;
   }
 }

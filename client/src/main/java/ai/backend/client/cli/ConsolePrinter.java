@@ -5,6 +5,7 @@ import ai.backend.client.ConsoleItem;
 import ai.backend.client.ExecutionResult;
 import ai.backend.client.RunListener;
 import java.io.BufferedReader;
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 
@@ -19,12 +20,20 @@ final class ConsolePrinter implements RunListener {
   private final PrintWriter out;
   private final PrintWriter err;
   private final BufferedReader stdin;
+  private final Console console;
   private boolean atLineStart = true;
 
-  ConsolePrinter(PrintWriter out, PrintWriter err, BufferedReader stdin) {
+  /**
+   * Creates a printer.
+   *
+   * @param stdin the source of input lines
+   * @param console the terminal for password input without echo, or null when there is none
+   */
+  ConsolePrinter(PrintWriter out, PrintWriter err, BufferedReader stdin, Console console) {
     this.out = out;
     this.err = err;
     this.stdin = stdin;
+    this.console = console;
   }
 
   @Override
@@ -39,9 +48,41 @@ final class ConsolePrinter implements RunListener {
     }
   }
 
-  /** Reads the next line of this process's standard input and sends it to the waiting code. */
+  /** Reports a failed clean step. The build and the program still run after it. */
+  @Override
+  public void onStepFinished(ExecutionResult step) {
+    Integer exitCode = step.exitCode();
+    if (ExecutionResult.CLEAN_FINISHED.equals(step.status()) && exitCode != null && exitCode != 0) {
+      write(
+          err,
+          (atLineStart ? "" : "\n")
+              + "bai: the clean command failed with exit code "
+              + exitCode
+              + "; the build goes on\n");
+    }
+  }
+
+  /**
+   * Reads the next line of input and sends it to the waiting code. A password is read from the
+   * terminal without echo when there is a terminal, and otherwise, like other input, as a line of
+   * standard input, which this command never prints.
+   */
   @Override
   public String onInputRequest(ExecutionResult prompt) {
+    out.flush();
+    err.flush();
+    atLineStart = true;
+    if (prompt.isPasswordInput() && console != null) {
+      // Console.readPassword turns echo off and prints the newline that the user typed.
+      char[] password = console.readPassword();
+      if (password == null) {
+        throw new BackendClientException(
+            "the code is waiting for a password, but the terminal input is closed");
+      }
+      return new String(password);
+    }
+    // NOTE: without a terminal object (Java 17 has none when standard output is redirected), a
+    // password typed on a terminal is echoed by the terminal itself.
     String line;
     try {
       line = stdin.readLine();
@@ -52,7 +93,6 @@ final class ConsolePrinter implements RunListener {
       throw new BackendClientException(
           "the code is waiting for standard input, but standard input is closed");
     }
-    atLineStart = true;
     return line;
   }
 

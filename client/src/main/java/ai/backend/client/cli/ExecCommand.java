@@ -1,11 +1,17 @@
 package ai.backend.client.cli;
 
-import ai.backend.client.RunResult;
+import ai.backend.client.BackendClient;
+import ai.backend.client.BackendClientException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -16,8 +22,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = ClientVersion.class,
     description = {
-      "Runs CODE in the existing session SESSION and leaves the session running.",
-      "Output is printed as by 'bai run'. Exits with the code's exit code."
+      "Runs code in an existing session and leaves it running.",
+      "Runs CODE in SESSION in query mode. Without -c, the code is read from standard input until"
+          + " its end.",
+      "Output, input and Ctrl-C work as in 'bai run'. Exits with the code's exit code."
     })
 final class ExecCommand implements Callable<Integer> {
 
@@ -30,20 +38,40 @@ final class ExecCommand implements Callable<Integer> {
 
   @Option(
       names = {"-c", "--code"},
-      required = true,
       paramLabel = "CODE",
-      description = "Code to run in the session.")
+      description = "Code to run in the session. Default: standard input.")
   private String code;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    RunResult run =
-        parent
-            .context()
-            .client()
-            .runCode(session, code, new ConsolePrinter(out, err, parent.context().stdin()));
-    return RunExitCodes.of(run, err);
+    CliContext context = parent.context();
+    String source = code;
+    if (source == null) {
+      source = readStandardInput(context);
+      if (source.isBlank()) {
+        throw new ParameterException(
+            spec.commandLine(), "missing code: give -c CODE, or the code on standard input");
+      }
+    }
+    String runCode = source;
+    BackendClient client = context.client();
+    return InteractiveRun.follow(
+        context,
+        session,
+        out,
+        err,
+        printer -> client.runCode(session, runCode, BackendClient.newRunId(), Map.of(), printer));
+  }
+
+  private static String readStandardInput(CliContext context) {
+    try {
+      return context.stdin().lines().collect(Collectors.joining("\n", "", "\n"));
+    } catch (UncheckedIOException e) {
+      IOException cause = e.getCause();
+      throw new BackendClientException(
+          "failed to read the code from standard input: " + cause.getMessage(), cause);
+    }
   }
 }

@@ -191,7 +191,8 @@ class BaiCommandTest {
 
     assertEquals(2, result.exitCode());
     assertTrue(
-        result.err().startsWith("bai: Missing required option: '--code=CODE'"), result.err());
+        result.err().startsWith("bai: missing code: give -c CODE, or FILES to run in batch mode"),
+        result.err());
     assertTrue(result.err().contains("Try 'bai run --help'"), result.err());
   }
 
@@ -217,7 +218,21 @@ class BaiCommandTest {
     Invocation result = bai("--help");
 
     assertEquals(0, result.exitCode());
-    for (String command : List.of("run", "exec", "ps", "info", "rm", "version")) {
+    for (String command :
+        List.of(
+            "run",
+            "exec",
+            "ps",
+            "info",
+            "rm",
+            "upload",
+            "download",
+            "ls",
+            "logs",
+            "interrupt",
+            "restart",
+            "images",
+            "version")) {
       assertTrue(result.out().contains("  " + command + " "), command);
     }
     assertTrue(result.out().contains("BACKEND_KEYPAIR_FILE"));
@@ -225,7 +240,21 @@ class BaiCommandTest {
 
   @Test
   void subcommandHelpExitsZero() {
-    for (String command : List.of("run", "exec", "ps", "info", "rm", "version")) {
+    for (String command :
+        List.of(
+            "run",
+            "exec",
+            "ps",
+            "info",
+            "rm",
+            "upload",
+            "download",
+            "ls",
+            "logs",
+            "interrupt",
+            "restart",
+            "images",
+            "version")) {
       Invocation result = bai(command, "--help");
 
       assertEquals(0, result.exitCode(), command);
