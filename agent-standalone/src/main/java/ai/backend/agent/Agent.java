@@ -43,7 +43,7 @@ public final class Agent implements CommandListener, AutoCloseable {
   /** Threads for kernel creation and removal; each creation may wait for its runner. */
   private static final int LIFECYCLE_THREADS = 8;
 
-  /** Execute calls that may wait for output at the same time. */
+  /** Execute, file and log calls that may wait at the same time. */
   private static final int MAX_EXECUTE_THREADS = 64;
 
   private final AgentConfig config;
@@ -53,6 +53,7 @@ public final class Agent implements CommandListener, AutoCloseable {
   private final ZContext zmq = new ZContext();
   private final BrokerClient broker;
   private final KernelLifecycle lifecycle;
+  private final KernelRequests requests;
   private final ExecutorService lifecyclePool;
   private final KeyedSerialExecutor lanes;
   private final ThreadPoolExecutor executePool;
@@ -74,6 +75,7 @@ public final class Agent implements CommandListener, AutoCloseable {
             this,
             this::heartbeatSoon);
     this.lifecycle = new KernelLifecycle(config, docker, zmq, broker::sendEvent);
+    this.requests = new KernelRequests(config, docker, lifecycle);
     this.lifecyclePool = Executors.newFixedThreadPool(LIFECYCLE_THREADS, named("kernel-lifecycle"));
     this.lanes = new KeyedSerialExecutor(lifecyclePool);
     this.executePool =
@@ -138,7 +140,7 @@ public final class Agent implements CommandListener, AutoCloseable {
           config.agentId(),
           command.getClass().getSimpleName(),
           kernelId);
-      if (command instanceof AgentCommand.Execute) {
+      if (isRequest(command)) {
         broker.reply(
             replyAddress,
             new AgentReply.CommandFailed(
@@ -150,20 +152,30 @@ public final class Agent implements CommandListener, AutoCloseable {
       lanes.submit(kernelId, () -> lifecycle.create(create));
     } else if (command instanceof AgentCommand.DestroyKernel destroy) {
       lanes.submit(kernelId, () -> lifecycle.destroy(destroy));
-    } else if (command instanceof AgentCommand.Execute execute) {
-      submitExecute(execute, replyAddress);
+    } else if (command instanceof AgentCommand.RestartKernel restart) {
+      // On the kernel's lane, so that heartbeat reaping and destroy wait for the restart.
+      lanes.submit(kernelId, () -> broker.reply(replyAddress, runRequest(restart)));
+    } else {
+      submitRequest(command, replyAddress);
     }
   }
 
-  private void submitExecute(AgentCommand.Execute execute, ReplyAddress replyAddress) {
+  /** Tells whether a command expects a reply, which all but creation and removal do. */
+  private static boolean isRequest(AgentCommand command) {
+    return !(command instanceof AgentCommand.CreateKernel)
+        && !(command instanceof AgentCommand.DestroyKernel);
+  }
+
+  private void submitRequest(AgentCommand command, ReplyAddress replyAddress) {
     try {
-      executePool.execute(() -> broker.reply(replyAddress, runExecute(execute)));
+      executePool.execute(() -> broker.reply(replyAddress, runRequest(command)));
     } catch (RejectedExecutionException e) {
       log.warn(
-          "Agent {} rejected execute for kernel {} (session {}): {} calls already wait",
+          "Agent {} rejected {} for kernel {} (session {}): {} calls already wait",
           config.agentId(),
-          execute.kernelId(),
-          execute.sessionId(),
+          commandName(command),
+          command.kernelId(),
+          sessionIdOf(command),
           MAX_EXECUTE_THREADS);
       broker.reply(
           replyAddress,
@@ -173,33 +185,64 @@ public final class Agent implements CommandListener, AutoCloseable {
                   + config.agentId()
                   + " has "
                   + MAX_EXECUTE_THREADS
-                  + " execute calls in progress; retry later"));
+                  + " calls in progress; retry later"));
     }
   }
 
-  private AgentReply runExecute(AgentCommand.Execute execute) {
+  private AgentReply runRequest(AgentCommand command) {
     try {
-      AgentReply reply = lifecycle.execute(execute);
+      AgentReply reply =
+          command instanceof AgentCommand.RestartKernel restart
+              ? lifecycle.restart(restart)
+              : requests.handle(command);
       if (reply instanceof AgentReply.CommandFailed failed) {
         log.info(
-            "Agent {} execute for kernel {} (session {}, run {}) failed: {} {}",
+            "Agent {} {} for kernel {} (session {}) failed: {} {}",
             config.agentId(),
-            execute.kernelId(),
-            execute.sessionId(),
-            execute.runId(),
+            commandName(command),
+            command.kernelId(),
+            sessionIdOf(command),
             failed.code(),
             failed.message());
       }
       return reply;
     } catch (RuntimeException e) {
       log.error(
-          "Agent {} execute for kernel {} (session {}) failed unexpectedly",
+          "Agent {} {} for kernel {} (session {}) failed unexpectedly",
           config.agentId(),
-          execute.kernelId(),
-          execute.sessionId(),
+          commandName(command),
+          command.kernelId(),
+          sessionIdOf(command),
           e);
       return new AgentReply.CommandFailed("agent-error", "internal agent error: " + e);
     }
+  }
+
+  /** Returns a command's name for logs, with the run id of an execute command. */
+  private static String commandName(AgentCommand command) {
+    if (command instanceof AgentCommand.Execute execute) {
+      return "execute (mode " + execute.mode() + ", run " + execute.runId() + ")";
+    }
+    return command.getClass().getSimpleName();
+  }
+
+  private static String sessionIdOf(AgentCommand command) {
+    if (command instanceof AgentCommand.Execute execute) {
+      return execute.sessionId();
+    } else if (command instanceof AgentCommand.Interrupt interrupt) {
+      return interrupt.sessionId();
+    } else if (command instanceof AgentCommand.RestartKernel restart) {
+      return restart.sessionId();
+    } else if (command instanceof AgentCommand.UploadFiles upload) {
+      return upload.sessionId();
+    } else if (command instanceof AgentCommand.DownloadFiles download) {
+      return download.sessionId();
+    } else if (command instanceof AgentCommand.ListFiles listing) {
+      return listing.sessionId();
+    } else if (command instanceof AgentCommand.GetLogs logs) {
+      return logs.sessionId();
+    }
+    return null;
   }
 
   private void heartbeatSoon() {

@@ -50,6 +50,9 @@ final class KernelLifecycle {
   private static final int LOG_TAIL_LINES = 20;
   private static final Duration READY_POLL = Duration.ofSeconds(1);
 
+  /** How long a restart lets the runner stop before the engine kills the container's processes. */
+  private static final Duration RESTART_STOP_TIMEOUT = Duration.ofSeconds(5);
+
   private final AgentConfig config;
   private final DockerEngine docker;
   private final ZContext zmq;
@@ -91,6 +94,11 @@ final class KernelLifecycle {
   /** Returns the kernels that run now. */
   Collection<Kernel> kernels() {
     return List.copyOf(kernels.values());
+  }
+
+  /** Returns the running kernel with this id, or {@code null}. */
+  Kernel kernel(String kernelId) {
+    return kernelId == null ? null : kernels.get(kernelId);
   }
 
   static String containerName(String kernelId) {
@@ -282,7 +290,8 @@ final class KernelLifecycle {
             ip,
             KernelConnection.RUNNER_INPUT_PORT,
             KernelConnection.RUNNER_OUTPUT_PORT,
-            config.outputLimitBytes());
+            config.outputLimitBytes(),
+            config.execTimeout());
     connection.start();
     return connection;
   }
@@ -519,6 +528,73 @@ final class KernelLifecycle {
             ResourceSlots.CPU,
                 BigDecimal.valueOf(state.nanoCpus()).movePointLeft(9).stripTrailingZeros(),
             ResourceSlots.MEM, BigDecimal.valueOf(state.memBytes())));
+  }
+
+  /**
+   * Restarts a kernel's container, so that the runner and the language driver start with fresh
+   * state while the files in the container stay, and waits for the runner to report ready. A call
+   * waiting on the old connection fails with {@code kernel-terminated}.
+   */
+  AgentReply restart(AgentCommand.RestartKernel command) {
+    String kernelId = command.kernelId();
+    Kernel kernel = kernels.get(kernelId);
+    if (kernel == null) {
+      return new AgentReply.CommandFailed(
+          "kernel-not-found",
+          "kernel " + kernelId + " is not running on agent " + config.agentId());
+    }
+    log.info(
+        "Agent {} restarting kernel {} (session {})",
+        config.agentId(),
+        kernelId,
+        kernel.sessionId());
+    kernel.connection().markDead("the kernel was restarted");
+    kernel.connection().close();
+    try {
+      docker.restartContainer(kernel.containerId(), RESTART_STOP_TIMEOUT);
+      ContainerState state = docker.inspectContainer(kernel.containerId(), config.kernelNetwork());
+      if (!state.running()) {
+        throw exitedEarly(kernel.containerId(), kernelId, state);
+      }
+      if (state.ipAddress() == null) {
+        throw new CreationFailure(
+            "container "
+                + containerName(kernelId)
+                + " has no address on network "
+                + config.kernelNetwork()
+                + " after the restart");
+      }
+      KernelConnection connection = connect(kernel.sessionId(), kernelId, state.ipAddress());
+      // Registered before the wait, so that a runner that becomes ready late still takes calls.
+      kernels.put(
+          kernelId,
+          new Kernel(
+              kernel.sessionId(),
+              kernelId,
+              kernel.containerId(),
+              state.ipAddress(),
+              kernel.slots(),
+              connection));
+      awaitRunner(connection, kernel.containerId(), kernelId);
+    } catch (CreationFailure | DockerEngineException e) {
+      log.warn(
+          "Agent {} failed to restart kernel {} (session {}): {}",
+          config.agentId(),
+          kernelId,
+          kernel.sessionId(),
+          e.getMessage());
+      return new AgentReply.CommandFailed(
+          "restart-failed", "kernel " + kernelId + " could not be restarted: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new AgentReply.CommandFailed("agent-stopping", "the agent is shutting down");
+    }
+    log.info(
+        "Agent {} restarted kernel {} (session {})",
+        config.agentId(),
+        kernelId,
+        kernel.sessionId());
+    return new AgentReply.Done("kernel " + kernelId + " restarted");
   }
 
   /** Runs one execute command on a kernel and returns the reply. */

@@ -40,6 +40,7 @@ final class AgentHarness implements AutoCloseable {
   static final String NETWORK = "bai-agent-test-kernels";
 
   private static final Duration REPLY_WAIT = Duration.ofSeconds(60);
+  private static final Duration RUN_TO_END_WAIT = Duration.ofSeconds(60);
 
   final String agentId;
   final TestBroker broker;
@@ -100,6 +101,9 @@ final class AgentHarness implements AutoCloseable {
         Duration.ofSeconds(1),
         startTimeout,
         1 << 20,
+        Duration.ZERO,
+        64L << 20,
+        64L << 20,
         "unix:///var/run/docker.sock",
         "INFO");
   }
@@ -120,6 +124,9 @@ final class AgentHarness implements AutoCloseable {
             base.heartbeatInterval(),
             base.kernelStartTimeout(),
             base.outputLimitBytes(),
+            base.execTimeout(),
+            base.maxUploadBytes(),
+            base.maxDownloadBytes(),
             base.dockerHost(),
             base.logLevel());
     agent = new Agent(config, "test-host", "test");
@@ -128,6 +135,30 @@ final class AgentHarness implements AutoCloseable {
 
   void startAgent() {
     startAgent(config(agentId, BUNDLE, Duration.ofSeconds(60)));
+  }
+
+  /** Starts an agent with its own upload and download limits. */
+  void startAgent(long maxUploadBytes, long maxDownloadBytes) {
+    AgentConfig base = config(agentId, BUNDLE, Duration.ofSeconds(60));
+    startAgent(
+        new AgentConfig(
+            base.brokerUrl(),
+            base.brokerUser(),
+            base.brokerPassword(),
+            base.agentId(),
+            base.scalingGroup(),
+            base.cpu(),
+            base.memBytes(),
+            base.krunnerPath(),
+            base.kernelNetwork(),
+            base.heartbeatInterval(),
+            base.kernelStartTimeout(),
+            base.outputLimitBytes(),
+            base.execTimeout(),
+            maxUploadBytes,
+            maxDownloadBytes,
+            base.dockerHost(),
+            base.logLevel()));
   }
 
   /** Stops the agent and leaves its containers, as a crash or restart would. */
@@ -163,18 +194,32 @@ final class AgentHarness implements AutoCloseable {
 
   /** Sends an execute command and waits for its reply. */
   AgentReply execute(AgentCommand.Execute command) throws JMSException {
+    return request(command, "corr-" + command.runId());
+  }
+
+  /** Sends a request-reply command and waits for its reply. */
+  AgentReply request(AgentCommand command) throws JMSException {
+    return request(command, "corr-" + UUID.randomUUID());
+  }
+
+  private AgentReply request(AgentCommand command, String correlationId) throws JMSException {
     try (Session session = broker.session()) {
       TemporaryQueue replies = session.createTemporaryQueue();
       MessageProducer producer =
           session.createProducer(session.createQueue(Destinations.agentQueue(agentId)));
       TextMessage request = session.createTextMessage(Messages.toJson(command));
       request.setJMSReplyTo(replies);
-      request.setJMSCorrelationID("corr-" + command.runId());
+      request.setJMSCorrelationID(correlationId);
       producer.send(request);
       TextMessage reply =
           (TextMessage) session.createConsumer(replies).receive(REPLY_WAIT.toMillis());
       if (reply == null) {
-        throw new AssertionError("no reply to execute within " + REPLY_WAIT.toSeconds() + " s");
+        throw new AssertionError(
+            "no reply to "
+                + command.getClass().getSimpleName()
+                + " within "
+                + REPLY_WAIT.toSeconds()
+                + " s");
       }
       if (!request.getJMSCorrelationID().equals(reply.getJMSCorrelationID())) {
         throw new AssertionError("reply has correlation id " + reply.getJMSCorrelationID());
@@ -186,6 +231,56 @@ final class AgentHarness implements AutoCloseable {
   static AgentCommand.Execute query(String kernelId, String runId, String code) {
     return new AgentCommand.Execute(
         "s-" + kernelId, kernelId, runId, "query", code, java.util.Map.of(), 20_000);
+  }
+
+  /**
+   * Runs code and sends {@code continue} until the run leaves status {@code continued}, and returns
+   * the last result with the console items of all calls. Fails after {@link #RUN_TO_END_WAIT}.
+   */
+  AgentReply.ExecuteResult runToEnd(AgentCommand.Execute first) throws JMSException {
+    long deadline = System.nanoTime() + RUN_TO_END_WAIT.toNanos();
+    AgentReply reply = execute(first);
+    List<List<Object>> console = new ArrayList<>();
+    while (true) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(
+            "run "
+                + first.runId()
+                + " still continued after "
+                + RUN_TO_END_WAIT.toSeconds()
+                + " s; output so far: "
+                + console);
+      }
+      if (!(reply instanceof AgentReply.ExecuteResult result)) {
+        throw new AssertionError("execute failed: " + reply);
+      }
+      console.addAll(result.console());
+      if (!result.status().equals("continued")) {
+        return new AgentReply.ExecuteResult(
+            result.runId(),
+            result.status(),
+            console,
+            result.exitCode(),
+            result.options(),
+            result.files());
+      }
+      reply =
+          execute(
+              new AgentCommand.Execute(
+                  first.sessionId(),
+                  first.kernelId(),
+                  first.runId(),
+                  "continue",
+                  "",
+                  java.util.Map.of(),
+                  first.flushTimeoutMillis()));
+    }
+  }
+
+  /** Runs a shell command in a kernel's container as its user, past the agent, for checks. */
+  static CommandResult inKernel(String kernelId, String shellCommand)
+      throws IOException, InterruptedException {
+    return docker("exec", "bai-kernel-" + kernelId, "sh", "-c", shellCommand);
   }
 
   /** Waits for the first event of {@code type} that matches, failing after {@code limit}. */

@@ -12,6 +12,9 @@ import java.time.Duration;
  * @param memBytes memory offered to kernels, in bytes
  * @param krunnerPath absolute path of the runner bundle directory
  * @param outputLimitBytes bytes kept per output stream and execute call
+ * @param execTimeout how long a run may take when its request sets no limit; zero means no limit
+ * @param maxUploadBytes largest total size of the files in one upload
+ * @param maxDownloadBytes largest tar archive that one download returns
  * @param logLevel a Logback level name such as {@code INFO}
  */
 public record AgentConfig(
@@ -27,6 +30,9 @@ public record AgentConfig(
     Duration heartbeatInterval,
     Duration kernelStartTimeout,
     long outputLimitBytes,
+    Duration execTimeout,
+    long maxUploadBytes,
+    long maxDownloadBytes,
     String dockerHost,
     String logLevel) {
 
@@ -61,6 +67,12 @@ public record AgentConfig(
         + kernelStartTimeout.toSeconds()
         + "s, outputLimitBytes="
         + outputLimitBytes
+        + ", execTimeout="
+        + execTimeout.toSeconds()
+        + "s, maxUploadBytes="
+        + maxUploadBytes
+        + ", maxDownloadBytes="
+        + maxDownloadBytes
         + ", dockerHost="
         + dockerHost
         + ", logLevel="

@@ -1,5 +1,6 @@
 package ai.backend.agent.config;
 
+import ai.backend.agent.kernel.KernelConnection;
 import ai.backend.common.resource.ResourceSlots;
 import java.io.IOException;
 import java.io.Reader;
@@ -39,6 +40,8 @@ public final class ConfigLoader {
 
   private static final long MAX_OUTPUT_LIMIT = 1L << 30;
   private static final int MAX_SECONDS = 3600;
+
+  private static final long MAX_TRANSFER_SIZE = 1L << 30;
   private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   private final Map<String, String> env;
@@ -93,6 +96,9 @@ public final class ConfigLoader {
         Duration.ofSeconds(seconds(raw.get(Setting.HEARTBEAT_INTERVAL))),
         Duration.ofSeconds(seconds(raw.get(Setting.KERNEL_START_TIMEOUT))),
         outputLimit(raw.get(Setting.OUTPUT_LIMIT)),
+        Duration.ofSeconds(execTimeoutSeconds(raw.get(Setting.EXEC_TIMEOUT))),
+        transferSize(raw.get(Setting.MAX_UPLOAD_SIZE)),
+        transferSize(raw.get(Setting.MAX_DOWNLOAD_SIZE)),
         dockerHost(raw.get(Setting.DOCKER_HOST)),
         logLevel(raw.get(Setting.LOG_LEVEL)));
   }
@@ -337,6 +343,28 @@ public final class ConfigLoader {
   private static long outputLimit(RawValue value) throws ConfigException {
     long bytes = size(value);
     if (bytes < 1 || bytes > MAX_OUTPUT_LIMIT) {
+      throw value.invalid("expected a size from 1 byte to 1g");
+    }
+    return bytes;
+  }
+
+  private static int execTimeoutSeconds(RawValue value) throws ConfigException {
+    long max = KernelConnection.MAX_EXEC_TIMEOUT_SECONDS;
+    String expectation = "expected whole seconds from 0 (no limit) to " + max;
+    try {
+      int seconds = Integer.parseInt(value.text());
+      if (seconds < 0 || seconds > max) {
+        throw value.invalid(expectation);
+      }
+      return seconds;
+    } catch (NumberFormatException e) {
+      throw value.invalid(expectation);
+    }
+  }
+
+  private static long transferSize(RawValue value) throws ConfigException {
+    long bytes = size(value);
+    if (bytes < 1 || bytes > MAX_TRANSFER_SIZE) {
       throw value.invalid("expected a size from 1 byte to 1g");
     }
     return bytes;

@@ -61,6 +61,24 @@ public enum Setting {
       "Bytes of each output stream kept per execute call, with an optional binary suffix (1m);"
           + " the rest is dropped and counted",
       "1m"),
+  EXEC_TIMEOUT(
+      "exec-timeout",
+      "SECONDS",
+      "Seconds a run may take when the execute request sets no execTimeout, from 1 to 86400, or 0"
+          + " for no limit. A run past its limit is interrupted and ends with status exec-timeout",
+      "0"),
+  MAX_UPLOAD_SIZE(
+      "max-upload-size",
+      "SIZE",
+      "Maximum total size of the files in one upload, in bytes or with a binary suffix (64m), up to"
+          + " 1g",
+      "64m"),
+  MAX_DOWNLOAD_SIZE(
+      "max-download-size",
+      "SIZE",
+      "Maximum size of the tar archive that one download returns, in bytes or with a binary suffix"
+          + " (64m), up to 1g",
+      "64m"),
   DOCKER_HOST(
       "docker-host",
       "URI",

@@ -24,6 +24,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -280,6 +281,163 @@ public final class DockerEngine implements AutoCloseable {
       return true;
     } catch (NotFoundWrapper e) {
       return false;
+    }
+  }
+
+  /**
+   * Restarts a running container: the engine stops it, killing it after {@code stopTimeout}, and
+   * starts it again. Its writable layer, and so every file it wrote, stays.
+   *
+   * @throws ContainerNotFoundException if it does not exist
+   * @throws ContainerFailedException if the engine cannot restart it
+   */
+  public void restartContainer(String containerId, Duration stopTimeout) {
+    try {
+      call(
+          "restart container " + containerId,
+          () ->
+              client
+                  .restartContainerCmd(containerId)
+                  .withTimeout((int) stopTimeout.toSeconds())
+                  .exec());
+    } catch (NotFoundWrapper e) {
+      throw new ContainerNotFoundException(containerId, e.getCause());
+    } catch (EngineUnreachableException e) {
+      throw e;
+    } catch (DockerEngineException e) {
+      throw new ContainerFailedException(e.getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Runs a command in a running container and returns its exit code and output, keeping at most
+   * {@code stdoutLimit} bytes of standard output.
+   *
+   * <p>The engine does not pass the end of {@code stdin} on to the command, so a command that reads
+   * it must know its length, for example from an argument.
+   *
+   * @param user the {@code UID:GID} the command runs as
+   * @param stdin the command's standard input, or {@code null} for none
+   * @param timeout how long to wait for the command; it may go on running after that, so a command
+   *     that may hang needs its own limit, for example through {@code timeout}
+   * @throws ContainerNotFoundException if the container does not exist
+   * @throws DockerEngineException if the engine rejects the command, for example because the
+   *     container is not running, or the command does not end within {@code timeout}
+   */
+  public ExecResult exec(
+      String containerId,
+      String user,
+      String workingDir,
+      List<String> command,
+      InputStream stdin,
+      long stdoutLimit,
+      Duration timeout) {
+    String execId;
+    try {
+      execId =
+          call(
+              "start a command in container " + containerId,
+              () ->
+                  client
+                      .execCreateCmd(containerId)
+                      .withUser(user)
+                      .withWorkingDir(workingDir)
+                      .withCmd(command.toArray(String[]::new))
+                      .withAttachStdin(stdin != null)
+                      .withAttachStdout(true)
+                      .withAttachStderr(true)
+                      .exec()
+                      .getId());
+    } catch (NotFoundWrapper e) {
+      throw new ContainerNotFoundException(containerId, e.getCause());
+    }
+    ExecOutput output = new ExecOutput(stdoutLimit);
+    try {
+      call(
+          "run a command in container " + containerId,
+          () -> {
+            var start = client.execStartCmd(execId);
+            if (stdin != null) {
+              start.withStdIn(stdin);
+            }
+            return start.exec(output);
+          });
+      boolean completed = output.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (output.failure != null) {
+        throw new DockerEngineException(
+            "cannot read the output of a command in container "
+                + containerId
+                + ": "
+                + output.failure,
+            output.failure);
+      }
+      if (!completed && !output.stdoutTruncated) {
+        throw new DockerEngineException(
+            "a command in container "
+                + containerId
+                + " did not end within "
+                + timeout.toSeconds()
+                + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DockerEngineException("interrupted while a command ran in " + containerId, e);
+    } finally {
+      closeQuietly(output, containerId);
+    }
+    Long exitCode =
+        output.stdoutTruncated
+            ? null
+            : call(
+                "inspect a command in container " + containerId,
+                () -> client.inspectExecCmd(execId).exec().getExitCodeLong());
+    return new ExecResult(
+        exitCode == null ? -1 : exitCode.intValue(),
+        output.stdout.toByteArray(),
+        output.stdoutTruncated,
+        output.stderr.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Returns the end of a container's log, its standard output and error interleaved, keeping the
+   * last {@code maxBytes} bytes.
+   *
+   * @throws ContainerNotFoundException if the container does not exist
+   */
+  public ContainerLog logs(String containerId, int maxBytes, Duration timeout) {
+    LogTail tail = new LogTail(maxBytes);
+    try {
+      call(
+          "read the log of container " + containerId,
+          () -> client.logContainerCmd(containerId).withStdOut(true).withStdErr(true).exec(tail));
+      if (!tail.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new DockerEngineException(
+            "reading the log of container "
+                + containerId
+                + " did not finish within "
+                + timeout.toSeconds()
+                + " s");
+      }
+    } catch (NotFoundWrapper e) {
+      throw new ContainerNotFoundException(containerId, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DockerEngineException("interrupted while reading the log of " + containerId, e);
+    } finally {
+      closeQuietly(tail, containerId);
+    }
+    if (tail.failure != null) {
+      throw new DockerEngineException(
+          "cannot read the log of container " + containerId + ": " + tail.failure, tail.failure);
+    }
+    return tail.result();
+  }
+
+  static void closeQuietly(java.io.Closeable stream, String containerId) {
+    try {
+      stream.close();
+    } catch (IOException e) {
+      log.debug("Cannot close a stream from container {}", containerId, e);
     }
   }
 

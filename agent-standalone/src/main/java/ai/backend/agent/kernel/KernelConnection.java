@@ -29,6 +29,9 @@ import org.zeromq.ZMQ;
  *
  * <p>Only one execute call runs at a time, and only one run: a query for a new run while another is
  * unfinished fails with {@code kernel-busy}.
+ *
+ * <p>A run may have a time limit. The I/O thread sends {@code interrupt} to the runner when the
+ * limit passes, and the call that collects the end of the run returns status {@code exec-timeout}.
  */
 public final class KernelConnection implements AutoCloseable {
 
@@ -57,6 +60,18 @@ public final class KernelConnection implements AutoCloseable {
   private static final long MIN_BUSY_WAIT_MILLIS = 1000;
   private static final long MAX_BUSY_WAIT_MILLIS = 30_000;
 
+  /** Maximum time limit that an execute request may set, one day. */
+  public static final long MAX_EXEC_TIMEOUT_SECONDS = 86_400;
+
+  private static final Outgoing INTERRUPT = new Outgoing("interrupt", "");
+
+  /**
+   * A shell no-op sent as the {@code exec} step of a batch that ends early. The runner remembers a
+   * failed clean or build until the batch's {@code exec} and skips every build before that, so
+   * without it the next batch's build would be skipped too.
+   */
+  private static final Outgoing CLOSING_EXEC = new Outgoing("exec", ":");
+
   private final ZContext context;
   private final String agentId;
   private final String sessionId;
@@ -65,6 +80,7 @@ public final class KernelConnection implements AutoCloseable {
   private final int inputPort;
   private final int outputPort;
   private final long outputLimitBytes;
+  private final Duration defaultExecTimeout;
   private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
   private final ReentrantLock callLock = new ReentrantLock(true);
   private final Thread ioThread;
@@ -87,14 +103,36 @@ public final class KernelConnection implements AutoCloseable {
   /** The run the kernel is working on, and the output not yet returned to a caller. */
   private final class Run {
     final String runId;
+
+    /** When the run passes its time limit, by {@link System#nanoTime()}; unused without one. */
+    final long deadlineNanos;
+
+    final boolean hasDeadline;
     OutputCollector collector = new OutputCollector(outputLimitBytes);
+
+    /** Batch steps that ended and were not yet returned to a caller. */
     final Deque<Stage> stages = new ArrayDeque<>();
+
+    /** Batch steps not yet sent; the next one goes out when the current one ends. */
+    final Deque<Outgoing> pendingSteps = new ArrayDeque<>();
+
     boolean waitingInput;
+    boolean passwordInput;
+    boolean timedOut;
     boolean finished;
+
+    /** Set while the run waits for {@link #CLOSING_EXEC} to end, whose output is dropped. */
+    Stage closingEnd;
+
+    /** The status that reports the end of the run: finished, build-finished or exec-timeout. */
+    String endStatus;
+
     Integer exitCode;
 
-    Run(String runId) {
+    Run(String runId, Duration timeout) {
       this.runId = runId;
+      this.hasDeadline = !timeout.isZero();
+      this.deadlineNanos = hasDeadline ? System.nanoTime() + timeout.toNanos() : 0;
     }
   }
 
@@ -103,6 +141,7 @@ public final class KernelConnection implements AutoCloseable {
    *
    * @param host the runner's address, the container's IP on the kernel network
    * @param outputLimitBytes bytes kept per output stream and execute call
+   * @param defaultExecTimeout time limit of a run whose request sets none; zero means no limit
    */
   public KernelConnection(
       ZContext context,
@@ -112,7 +151,8 @@ public final class KernelConnection implements AutoCloseable {
       String host,
       int inputPort,
       int outputPort,
-      long outputLimitBytes) {
+      long outputLimitBytes,
+      Duration defaultExecTimeout) {
     this.context = context;
     this.agentId = agentId;
     this.sessionId = sessionId;
@@ -121,6 +161,7 @@ public final class KernelConnection implements AutoCloseable {
     this.inputPort = inputPort;
     this.outputPort = outputPort;
     this.outputLimitBytes = outputLimitBytes;
+    this.defaultExecTimeout = defaultExecTimeout;
     this.ioThread = new Thread(this::ioLoop, "kernel-io-" + kernelId);
     this.ioThread.setDaemon(true);
   }
@@ -197,7 +238,7 @@ public final class KernelConnection implements AutoCloseable {
       return switch (mode) {
         case "query" ->
             startRun(command, List.of(new Outgoing("code", text(command.code()))), flushMillis);
-        case "batch" -> startRun(command, batchOperations(command.options()), flushMillis);
+        case "batch" -> startRun(command, batchSteps(command.options()), flushMillis);
         case "continue" -> continueRun(command, null, flushMillis);
         case "input" ->
             continueRun(command, new Outgoing("input", text(command.code())), flushMillis);
@@ -217,9 +258,33 @@ public final class KernelConnection implements AutoCloseable {
     }
   }
 
-  private AgentReply startRun(
-      AgentCommand.Execute command, List<Outgoing> operations, long flushMillis)
+  /**
+   * Sends {@code interrupt} to the runner, which sends SIGINT to what runs the user's code. The run
+   * it interrupts ends with its own result, which the next execute call collects.
+   */
+  public AgentReply interrupt() {
+    synchronized (this) {
+      if (deadReason != null) {
+        return terminated();
+      }
+      outbox.add(INTERRUPT);
+    }
+    log.info("Agent {} kernel {} (session {}) sent interrupt", agentId, kernelId, sessionId);
+    return new AgentReply.Done("sent interrupt to kernel " + kernelId);
+  }
+
+  /**
+   * Starts a run with the first of {@code steps}; each later step goes out when the one before it
+   * ends.
+   */
+  private AgentReply startRun(AgentCommand.Execute command, List<Outgoing> steps, long flushMillis)
       throws InterruptedException {
+    Duration timeout;
+    try {
+      timeout = execTimeout(command.options(), defaultExecTimeout);
+    } catch (IllegalArgumentException e) {
+      return new AgentReply.CommandFailed("invalid-command", e.getMessage());
+    }
     synchronized (this) {
       if (deadReason != null) {
         return terminated();
@@ -243,8 +308,9 @@ public final class KernelConnection implements AutoCloseable {
               sessionId,
               run.runId);
         }
-        run = new Run(command.runId());
-        outbox.addAll(operations);
+        run = new Run(command.runId(), timeout);
+        run.pendingSteps.addAll(steps);
+        outbox.add(run.pendingSteps.removeFirst());
       }
     }
     return collect(flushMillis);
@@ -273,7 +339,10 @@ public final class KernelConnection implements AutoCloseable {
     return collect(flushMillis);
   }
 
-  /** Waits for the current run to end, to stop at a stage or to ask for input, or for the flush. */
+  /**
+   * Waits for the current run to end, to finish a batch step or to ask for input, or for the flush.
+   * After the run passed its time limit, it waits only for the end.
+   */
   private synchronized AgentReply collect(long flushMillis) throws InterruptedException {
     Run current = run;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
@@ -291,12 +360,13 @@ public final class KernelConnection implements AutoCloseable {
     current.collector = new OutputCollector(outputLimitBytes);
     String status;
     Integer exitCode = null;
+    Map<String, Object> options = Map.of();
     if (!current.stages.isEmpty()) {
       Stage stage = current.stages.removeFirst();
       status = stage.status();
       exitCode = stage.exitCode();
     } else if (current.finished) {
-      status = "finished";
+      status = current.endStatus;
       exitCode = current.exitCode;
       run = null;
     } else if (deadReason != null) {
@@ -304,11 +374,12 @@ public final class KernelConnection implements AutoCloseable {
       return terminated();
     } else if (current.waitingInput) {
       status = "waiting-input";
+      options = Map.of("isPassword", current.passwordInput);
     } else {
       status = "continued";
     }
     return new AgentReply.ExecuteResult(
-        current.runId, status, console, exitCode, Map.of(), List.of());
+        current.runId, status, console, exitCode, options, List.of());
   }
 
   /**
@@ -353,20 +424,60 @@ public final class KernelConnection implements AutoCloseable {
     }
   }
 
-  /** Returns the batch operations from the options {@code clean}, {@code build}, {@code exec}. */
-  private static List<Outgoing> batchOperations(Map<String, Object> options) {
+  /**
+   * Returns the batch steps from the options {@code clean}, {@code build} and {@code exec}: {@code
+   * clean} only if it is set, and {@code build} and {@code exec} always, with {@code *} (the
+   * image's default) where they are not set.
+   */
+  private static List<Outgoing> batchSteps(Map<String, Object> options) {
     Map<String, Object> batchOptions = options == null ? Map.of() : options;
-    List<Outgoing> operations = new ArrayList<>();
-    for (String step : List.of("clean", "build")) {
-      Object command = batchOptions.get(step);
-      if (command != null && !command.toString().isEmpty()) {
-        operations.add(new Outgoing(step, command.toString()));
-      }
+    List<Outgoing> steps = new ArrayList<>();
+    Object clean = batchOptions.get("clean");
+    if (clean != null && !clean.toString().isEmpty()) {
+      steps.add(new Outgoing("clean", clean.toString()));
     }
-    Object exec = batchOptions.get("exec");
-    operations.add(
-        new Outgoing("exec", exec == null || exec.toString().isEmpty() ? "*" : exec.toString()));
-    return operations;
+    for (String step : List.of("build", "exec")) {
+      Object command = batchOptions.get(step);
+      steps.add(
+          new Outgoing(
+              step, command == null || command.toString().isEmpty() ? "*" : command.toString()));
+    }
+    return steps;
+  }
+
+  /**
+   * Returns the run's time limit from the option {@code execTimeout} in seconds, or {@code
+   * defaultTimeout} when the option is absent or 0.
+   *
+   * @throws IllegalArgumentException if the option is neither 0 nor a number from 1 to {@value
+   *     #MAX_EXEC_TIMEOUT_SECONDS}
+   */
+  static Duration execTimeout(Map<String, Object> options, Duration defaultTimeout) {
+    Object value = options == null ? null : options.get("execTimeout");
+    if (value == null) {
+      return defaultTimeout;
+    }
+    double seconds;
+    try {
+      seconds =
+          value instanceof Number number
+              ? number.doubleValue()
+              : Double.parseDouble(value.toString().trim());
+    } catch (NumberFormatException e) {
+      seconds = Double.NaN;
+    }
+    if (seconds == 0) {
+      return defaultTimeout;
+    }
+    if (!(seconds >= 1 && seconds <= MAX_EXEC_TIMEOUT_SECONDS)) {
+      throw new IllegalArgumentException(
+          "invalid execTimeout '"
+              + value
+              + "': expected seconds from 1 to "
+              + MAX_EXEC_TIMEOUT_SECONDS
+              + ", or 0 for the agent's default");
+    }
+    return Duration.ofMillis(Math.round(seconds * 1000));
   }
 
   private AgentReply.CommandFailed terminated() {
@@ -413,6 +524,7 @@ public final class KernelConnection implements AutoCloseable {
           inputPort,
           outputPort);
       while (!closed) {
+        enforceDeadline();
         sendQueued(push);
         byte[] operation = pull.recv(0);
         if (operation == null) {
@@ -468,6 +580,39 @@ public final class KernelConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Interrupts the current run once it passes its time limit; called only by the I/O thread, at
+   * least every {@value #POLL_MILLIS} ms.
+   *
+   * <p>NOTE: The run ends only when the runner reports it. The runner of this product kills and
+   * restarts the language driver when a run has not ended 2 s after an interrupt. A runner without
+   * that escalation can leave the run going after its limit.
+   */
+  private synchronized void enforceDeadline() {
+    Run current = run;
+    if (current == null
+        || current.finished
+        || current.timedOut
+        || current.closingEnd != null
+        || !current.hasDeadline) {
+      return;
+    }
+    if (System.nanoTime() - current.deadlineNanos < 0) {
+      return;
+    }
+    current.timedOut = true;
+    current.waitingInput = false;
+    current.pendingSteps.clear();
+    outbox.add(INTERRUPT);
+    log.info(
+        "Agent {} kernel {} (session {}) run {} passed its time limit; sent interrupt",
+        agentId,
+        kernelId,
+        sessionId,
+        current.runId);
+    notifyAll();
+  }
+
   /** Files one record from the runner; called only by the I/O thread. */
   synchronized void onRecord(String type, byte[] payload) {
     switch (type) {
@@ -495,22 +640,25 @@ public final class KernelConnection implements AutoCloseable {
         }
       }
       case "finished" -> {
-        if (run != null) {
-          run.finished = true;
-          run.exitCode = exitCode(parse(type, payload));
+        if (run != null && !run.finished && run.closingEnd != null) {
+          endRun(run.closingEnd.status(), run.closingEnd.exitCode());
+        } else if (run != null && !run.finished) {
+          endRun(run.timedOut ? "exec-timeout" : "finished", exitCode(parse(type, payload)));
         } else if (completionPending) {
           // A runner without completion support ends the request with a finished record.
           completions = List.of();
         }
       }
       case "waiting-input" -> {
-        if (run != null) {
+        if (run != null && !run.finished && !run.timedOut) {
+          JsonNode request = parse(type, payload);
           run.waitingInput = true;
+          run.passwordInput = request != null && request.path("isPassword").asBoolean(false);
         }
       }
       case "build-finished", "clean-finished" -> {
-        if (run != null) {
-          run.stages.addLast(new Stage(type, exitCode(parse(type, payload))));
+        if (run != null && !run.finished && run.closingEnd == null) {
+          endBatchStep(type, exitCode(parse(type, payload)));
         }
       }
       case "completion" -> {
@@ -532,14 +680,58 @@ public final class KernelConnection implements AutoCloseable {
     notifyAll();
   }
 
+  /**
+   * Files the end of a {@code clean} or {@code build} step and sends the next step. A build that
+   * fails, or any step after the time limit passed, ends the batch without the user's {@code exec}.
+   * The agent itself goes on after a failed clean, but the runner then skips the build.
+   */
+  private void endBatchStep(String type, Integer exitCode) {
+    if (run.timedOut) {
+      closeBatch(new Stage("exec-timeout", exitCode));
+      return;
+    }
+    boolean buildFailed = type.equals("build-finished") && exitCode != null && exitCode != 0;
+    if (buildFailed) {
+      run.collector.addText(
+          "stderr",
+          ("The exec step was skipped because the build step failed with exit code "
+                  + exitCode
+                  + ".\n")
+              .getBytes(StandardCharsets.UTF_8));
+      closeBatch(new Stage(type, exitCode));
+      return;
+    }
+    run.stages.addLast(new Stage(type, exitCode));
+    Outgoing next = run.pendingSteps.pollFirst();
+    if (next != null) {
+      outbox.add(next);
+    }
+  }
+
+  /** Sends {@link #CLOSING_EXEC}; the run ends with {@code end} once the runner reports it. */
+  private void closeBatch(Stage end) {
+    run.closingEnd = end;
+    run.pendingSteps.clear();
+    outbox.add(CLOSING_EXEC);
+  }
+
+  private void endRun(String status, Integer exitCode) {
+    run.finished = true;
+    run.endStatus = status;
+    run.exitCode = exitCode;
+    run.waitingInput = false;
+    run.pendingSteps.clear();
+  }
+
   private boolean acceptsOutput() {
-    if (run != null && !run.finished) {
+    if (run != null && !run.finished && run.closingEnd == null) {
       return true;
     }
     idleDroppedRecords++;
     if (idleDroppedRecords == 1 || idleDroppedRecords % 1000 == 0) {
       log.debug(
-          "Agent {} kernel {} (session {}) dropped {} output records that arrived outside a run",
+          "Agent {} kernel {} (session {}) dropped {} output records from outside a run or from"
+              + " the exec that closes a batch",
           agentId,
           kernelId,
           sessionId,

@@ -58,6 +58,9 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofSeconds(5), config.heartbeatInterval());
     assertEquals(Duration.ofSeconds(30), config.kernelStartTimeout());
     assertEquals(1L << 20, config.outputLimitBytes());
+    assertEquals(Duration.ZERO, config.execTimeout());
+    assertEquals(64L << 20, config.maxUploadBytes());
+    assertEquals(64L << 20, config.maxDownloadBytes());
     assertEquals("unix:///var/run/docker.sock", config.dockerHost());
     assertEquals("INFO", config.logLevel());
   }
@@ -90,6 +93,21 @@ class ConfigLoaderTest {
         load(Map.of("BACKEND_AGENT_CONFIG", fromEnv.toString()), "--config", fromFlag.toString());
 
     assertEquals("flag-file", config.scalingGroup());
+  }
+
+  @Test
+  void execTimeoutAndTransferLimitsAreParsed() throws Exception {
+    AgentConfig config =
+        load(
+            Map.of("BACKEND_AGENT_MAX_DOWNLOAD_SIZE", "16m"),
+            "--exec-timeout",
+            "86400",
+            "--max-upload-size",
+            "1k");
+
+    assertEquals(Duration.ofDays(1), config.execTimeout());
+    assertEquals(1024, config.maxUploadBytes());
+    assertEquals(16L << 20, config.maxDownloadBytes());
   }
 
   @Test
@@ -165,6 +183,12 @@ class ConfigLoaderTest {
     "--kernel-start-timeout, -1",
     "--output-limit, 2g",
     "--output-limit, 0",
+    "--exec-timeout, -1",
+    "--exec-timeout, 86401",
+    "--exec-timeout, 1.5",
+    "--max-upload-size, 0",
+    "--max-upload-size, 2g",
+    "--max-download-size, huge",
     "--kernel-network, -net",
     "--docker-host, http://example",
     "--docker-host, tcp://nohost",
