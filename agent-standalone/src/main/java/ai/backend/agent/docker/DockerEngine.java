@@ -460,20 +460,23 @@ public final class DockerEngine implements AutoCloseable {
     return result;
   }
 
-  /** Lists the local images that carry the label {@code key}, whatever its value. */
+  /**
+   * Lists the local images that carry the label {@code key}, whatever its value, once per tag.
+   * Untagged images are left out, because a kernel is created from a name.
+   */
   public List<ImageSummary> listImagesWithLabel(String key) {
     List<Image> images =
         call("list images", () -> client.listImagesCmd().withLabelFilter(key).exec());
     List<ImageSummary> result = new ArrayList<>();
     for (Image image : images) {
-      String[] tags = image.getRepoTags();
-      String name =
-          tags != null && tags.length > 0 && !"<none>:<none>".equals(tags[0])
-              ? tags[0]
-              : image.getId();
+      String[] tags = image.getRepoTags() == null ? new String[0] : image.getRepoTags();
       long size = image.getSize() == null ? 0 : image.getSize();
       Map<String, String> labels = image.getLabels() == null ? Map.of() : image.getLabels();
-      result.add(new ImageSummary(name, image.getId(), size, labels));
+      for (String tag : tags) {
+        if (!tag.startsWith("<none>")) {
+          result.add(new ImageSummary(tag, image.getId(), size, labels));
+        }
+      }
     }
     return result;
   }
