@@ -3,6 +3,7 @@
 #
 #   backendai/base:debian12         Debian bookworm minbase made by debootstrap
 #   backendai/python:3.11-debian12  python/Dockerfile on top of the base image
+#   backendai/<language>:<version>  languages/<language>/Dockerfile, listed in LANGUAGE_IMAGES
 #
 # An image that already exists is kept unless --force is given. Needs root (for debootstrap),
 # a reachable Docker engine and access to http://deb.debian.org.
@@ -13,20 +14,45 @@ PYTHON_IMAGE=backendai/python:3.11-debian12
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
 SECURITY_MIRROR=http://deb.debian.org/debian-security
+# Images built from languages/<runtime type>/Dockerfile, as runtime type=image.
+LANGUAGE_IMAGES=(
+    c=backendai/c:12-debian12
+    cpp=backendai/cpp:12-debian12
+    java=backendai/java:17-debian12
+    nodejs=backendai/nodejs:18-debian12
+    r=backendai/r:4-debian12
+    go=backendai/go:1.19-debian12
+    rust=backendai/rust:1-debian12
+)
 
 usage() {
-    echo "Usage: $0 [--force]"
-    echo "  --force  rebuild images that already exist"
+    echo "Usage: $0 [--force] [--only NAME]"
+    echo "  --force      rebuild images that already exist"
+    echo "  --only NAME  build only this image, and the base image if it is missing; NAME is base,"
+    echo "               python or a runtime type from LANGUAGE_IMAGES (${LANGUAGE_IMAGES[*]%%=*});"
+    echo "               images on top of a rebuilt base image stay stale until they are rebuilt"
 }
 
 force=0
-for arg in "$@"; do
-    case "$arg" in
+only=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
         --force) force=1 ;;
+        --only)
+            [[ $# -ge 2 ]] || { echo "Missing the NAME after --only." >&2; usage >&2; exit 2; }
+            only=$2
+            shift
+            ;;
         -h|--help) usage; exit 0 ;;
-        *) echo "Unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+        *) echo "Unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
+    shift
 done
+if [[ -n "$only" && ! " base python ${LANGUAGE_IMAGES[*]%%=*} " =~ " $only " ]]; then
+    echo "Unknown image name '$only' after --only." >&2
+    usage >&2
+    exit 2
+fi
 
 module_dir=$(cd "$(dirname "$0")" && pwd)
 build_dir="$module_dir/build"
@@ -96,13 +122,33 @@ build_python() {
     log "built $PYTHON_IMAGE in $((SECONDS - start)) s ($(image_size "$PYTHON_IMAGE"))"
 }
 
+# Builds languages/<language>/Dockerfile. The output goes to build/<language>.log, and its end is
+# shown if the build fails.
+build_language() {
+    local language=$1 image=$2 start=$SECONDS
+    local log_file="$build_dir/$language.log"
+    log "building $image from languages/$language/Dockerfile (output in $log_file)"
+    mkdir -p "$build_dir"
+    if ! docker build --tag "$image" "$module_dir/languages/$language" > "$log_file" 2>&1; then
+        tail -n 30 "$log_file" >&2
+        die "building $image failed; the full output is $log_file."
+    fi
+    log "built $image in $((SECONDS - start)) s ($(image_size "$image"))"
+}
+
 if ! docker_error=$(docker info 2>&1 >/dev/null); then
     echo "build-images: docker info failed: ${docker_error%%$'\n'*}" >&2
     die "Docker is not reachable; start the Docker engine or set DOCKER_HOST."
 fi
 
+# Returns success if --only selects NAME or is not given.
+selected() { [[ -z "$only" || "$only" == "$1" ]]; }
+
 rebuilt_base=0
-if [[ $force -eq 0 ]] && image_exists "$BASE_IMAGE"; then
+if ! image_exists "$BASE_IMAGE"; then
+    build_base
+    rebuilt_base=1
+elif [[ $force -eq 0 ]] || ! selected base; then
     log "$BASE_IMAGE exists ($(image_size "$BASE_IMAGE")); skipping it (use --force to rebuild)"
 else
     build_base
@@ -110,8 +156,23 @@ else
 fi
 
 # A new base image makes the Python image stale, so it is rebuilt too.
-if [[ $force -eq 0 && $rebuilt_base -eq 0 ]] && image_exists "$PYTHON_IMAGE"; then
+if ! selected python; then
+    :
+elif [[ $force -eq 0 && $rebuilt_base -eq 0 ]] && image_exists "$PYTHON_IMAGE"; then
     log "$PYTHON_IMAGE exists ($(image_size "$PYTHON_IMAGE")); skipping it (use --force to rebuild)"
 else
     build_python
 fi
+
+# Language images: the same rules as for the Python image.
+for entry in "${LANGUAGE_IMAGES[@]}"; do
+    language=${entry%%=*}
+    image=${entry#*=}
+    selected "$language" || continue
+    if [[ $force -eq 0 && $rebuilt_base -eq 0 ]] && image_exists "$image"; then
+        log "$image exists ($(image_size "$image")); skipping it (use --force to rebuild)"
+    else
+        build_language "$language" "$image"
+    fi
+done
+log "finished in $SECONDS s"

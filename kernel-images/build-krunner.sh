@@ -62,6 +62,14 @@ cp "$runner_jar" "$out/runner.jar"
 rm -rf "$out/bin" "$out/drivers"
 cp -R "$module_dir/bundle/bin" "$out/bin"
 cp -R "$module_dir/drivers" "$out/drivers"
+# Each languages/<runtime type>/ folder adds its query mode driver (driver.*) and its default
+# batch commands (batch.properties) to drivers/<runtime type>/.
+for file in "$module_dir"/languages/*/driver.* "$module_dir"/languages/*/batch.properties; do
+    [[ -f "$file" ]] || continue
+    language_dir="$out/drivers/$(basename "$(dirname "$file")")"
+    mkdir -p "$language_dir"
+    cp "$file" "$language_dir/"
+done
 # Containers run the runner as uid 1000, which must read everything and run the scripts.
 chmod -R a+rX "$out"
 chmod a+rx "$out/bin/entrypoint.sh"

@@ -6,10 +6,11 @@
 # The probe runs inside the kernel container (docker exec) and connects to 127.0.0.1, so the
 # check sends no traffic to the container's bridge address from the host.
 #
-# Needs the bundle (mvn -pl kernel-images -am package) and the images (./build-images.sh).
+# Needs the bundle (mvn -pl kernel-images -am package) and the images (./build-images.sh). Set
+# SMOKE_TEST_IMAGE to check another tag of the Python image.
 set -euo pipefail
 
-IMAGE=backendai/python:3.11-debian12
+IMAGE=${SMOKE_TEST_IMAGE:-backendai/python:3.11-debian12}
 module_dir=$(cd "$(dirname "$0")" && pwd)
 bundle="$module_dir/target/krunner"
 suffix="$$"
@@ -71,8 +72,15 @@ output=$(probe 'import os, numpy, matplotlib.pyplot as plt
 print(os.getuid(), os.getcwd(), int(numpy.arange(4).sum()), plt.get_backend())
 plt.plot([1, 2, 3]); plt.savefig("plot.png"); print(os.path.getsize("plot.png") > 0)')
 show "$output"
-expect_line "$output" 'stdout "1000 /home/work 6 agg\n"'
+expect_line "$output" 'stdout "1000 /home/work 6 module://lablup.matplotlib_backend\n"'
 expect_line "$output" 'stdout "True\n"'
+
+log "check 2b: plt.show() sends the figure as SVG media"
+output=$(probe --summary 'import matplotlib.pyplot as plt; plt.plot([1, 2, 3]); plt.show()')
+show "$output"
+grep --quiet '^media [0-9]' <<<"$output" || die "no media record"
+output=$(probe 'from lablup.display import display_html; display_html("<b>hi</b>")')
+expect_line "$output" 'media "[\"text/html\",\"<b>hi</b>\"]"'
 
 log "check 3: output of child processes, and an exception"
 set +e
@@ -92,6 +100,12 @@ set -e
 show "$output"
 expect_line "$output" 'finished "{\"exitCode\":3}"'
 [[ $exit_code -eq 3 ]] || die "the probe exited with $exit_code, expected 3"
+
+log "check 5: batch mode runs shell commands and the default exec in /home/work"
+output=$(probe --operation exec 'pwd; printf "print(\"from main.py\")\n" > main.py' '*')
+show "$output"
+expect_line "$output" 'stdout "/home/work\n"'
+grep --quiet 'from main.py' <<<"$output" || die "the default exec did not run main.py"
 
 docker stats --no-stream --format 'smoke-test: container memory {{.MemUsage}}' "$container"
 docker stop --time 10 "$container" >/dev/null

@@ -1,11 +1,16 @@
 """Python language driver for the Backend.AI kernel runner.
 
 The kernel runner starts this script as ``python3 -u driver.py`` and exchanges one JSON
-array per line with it over the script's original stdin and stdout (the control channel):
+array per line with it over the script's original stdin and stdout (the control channel).
+kernel-images/README.md describes the protocol; in short:
 
-* runner to driver: ``["code", source]`` runs ``source`` in the persistent namespace.
-* driver to runner: ``["ready", null]`` once at startup, then ``["stdout", text]``,
-  ``["stderr", text]`` and one ``["finished", {"exitCode": n}]`` for each request.
+* runner to driver: ``["code", source]`` runs ``source`` in the persistent namespace,
+  ``["input", line]`` supplies the line for an ``input()`` call, and ``["complete", json]`` requests
+  completions of the code before the cursor.
+* driver to runner: ``["ready", {"features": ["input", "complete"]}]`` once at startup,
+  then ``stdout``, ``stderr``, ``media`` and ``waiting-input`` records, one
+  ``["finished", {"exitCode": n}]`` for each ``code`` request and one
+  ``["completion", [...]]`` for each ``complete`` request.
 
 File descriptors 1 and 2 are replaced by pipes, so output written below Python (by
 ``os.system``, child processes and C extensions) also comes back as records. The driver's
@@ -15,16 +20,26 @@ The driver makes itself a process group leader. The runner interrupts a run by s
 SIGINT to that group, which raises KeyboardInterrupt in the user's code and stops the
 child processes that the code started in the foreground.
 
+The ``lablup`` package in ``lib/`` (media output and a matplotlib backend) is put on
+``sys.path`` and ``PYTHONPATH``, and ``MPLBACKEND`` is set to that backend unless the
+environment sets a backend already.
+
 Uses the standard library only. Tested with Python 3.11.
 """
 
 import builtins
 import codecs
+import fcntl
+import getpass
 import json
 import linecache
 import os
+import queue
+import re
+import rlcompleter
 import select
 import signal
+import stat
 import sys
 import threading
 import time
@@ -33,12 +48,24 @@ import types
 
 # Maximum length, in characters, of the text in one stdout or stderr record.
 MAX_RECORD_CHARS = 65536
+# Maximum length, in bytes, of the control line of one media record. The runner drops
+# control lines of more than 8 MiB.
+MAX_MEDIA_LINE_BYTES = 4 * 1024 * 1024
 # Seconds that written text waits for more writes to the same stream before it is sent.
 FLUSH_DELAY = 0.01
+# Reads of 64 KiB that a pipe gets per check before Python-level output is added.
+MAX_READS_PER_CHECK = 32
 # Exit code reported for a run ended by KeyboardInterrupt, as a shell reports SIGINT.
 INTERRUPTED_EXIT_CODE = 130
+# Maximum number of completions returned for one request.
+MAX_COMPLETIONS = 500
+FEATURES = ["input", "complete"]
+LIB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib")
+MATPLOTLIB_BACKEND = "module://lablup.matplotlib_backend"
 
 _log_fd = 2
+_driver_pid = os.getpid()
+_real_exit = os._exit
 
 
 def log(message):
@@ -66,30 +93,53 @@ def write_all(fd, data):
         view = view[written:]
 
 
-class ControlChannel:
-    """JSON-lines connection to the kernel runner."""
+def encode_record(record_type, payload):
+    """Return the control line of a record, ASCII-only, so lone surrogates cannot break it."""
+    return (json.dumps([record_type, payload], ensure_ascii=True) + "\n").encode("ascii")
 
-    def __init__(self, in_fd, out_fd):
+
+class ControlChannel:
+    """JSON-lines connection to the kernel runner.
+
+    A reader thread parses the requests: ``input`` lines go to ``inputs`` and all other
+    requests to ``requests``. Both get ``None`` once the runner closes the channel.
+    """
+
+    def __init__(self, in_fd, out_fd, guard):
         self._reader = os.fdopen(in_fd, "rb")
         self._out_fd = out_fd
+        self._guard = guard
         self._lock = threading.Lock()
+        self.requests = queue.SimpleQueue()
+        self.inputs = queue.SimpleQueue()
 
-    def read(self):
-        """Return the next request as (operation, payload), or None once the runner closed it."""
-        while True:
-            line = self._reader.readline()
-            if not line:
-                return None
+    def start_reader(self):
+        threading.Thread(target=self._read_requests, name="request-reader", daemon=True).start()
+
+    def _read_requests(self):
+        for line in self._reader:
             try:
                 operation, payload = json.loads(line)
-                return operation, payload
             except (ValueError, TypeError) as e:
                 log("ignoring invalid control line %r: %s" % (line[:200], e))
+                continue
+            if operation == "input":
+                self.inputs.put(payload if isinstance(payload, str) else "")
+                continue
+            if operation in ("code", "complete"):
+                # Set here, not when the main thread takes the request, so an interrupt
+                # that arrives before then is kept for the request (InterruptGuard).
+                self._guard.request_active = True
+            self.requests.put((operation, payload))
+        self.requests.put(None)
+        self.inputs.put(None)
 
     def send(self, record_type, payload):
-        data = json.dumps([record_type, payload], ensure_ascii=True) + "\n"
+        self.send_line(encode_record(record_type, payload))
+
+    def send_line(self, line):
         with self._lock:
-            write_all(self._out_fd, data.encode("ascii"))
+            write_all(self._out_fd, line)
 
 
 class InterruptGuard:
@@ -98,21 +148,49 @@ class InterruptGuard:
     The main thread enters the guard (``with guard:``) while it writes to the control
     channel, so an interrupt never cuts a record in half. A SIGINT that arrives inside the
     guard is raised when the guard is left.
+
+    A SIGINT that arrives while a request is active but before its user code starts is kept
+    and raised when the user code starts, so an interrupt sent right after a request is not
+    lost. One that arrives between requests is ignored.
+
+    NOTE: "Active" starts when the reader thread has read the request line. A SIGINT in the
+    short time between the runner writing that line and the thread reading it is ignored, and
+    the runner then kills and restarts the driver 2 s later.
     """
 
     def __init__(self):
         self.in_user_code = False
+        self.request_active = False
+        self._pending = False
         self._main_thread_id = threading.main_thread().ident
         self._depth = 0
         self._deferred = False
 
     def handle_sigint(self, signum, frame):
         if not self.in_user_code:
+            if self.request_active:
+                self._pending = True
             return
         if self._depth:
             self._deferred = True
             return
         raise KeyboardInterrupt
+
+    def enter_user_code(self):
+        """Mark the start of user code, raising KeyboardInterrupt for a kept interrupt."""
+        self.in_user_code = True
+        if self._pending:
+            self._pending = False
+            raise KeyboardInterrupt
+
+    def leave_user_code(self):
+        self.in_user_code = False
+
+    def end_request(self):
+        """Forget interrupts of the request that ends; called before its end record is sent."""
+        self.request_active = False
+        self._pending = False
+        self._deferred = False
 
     def __enter__(self):
         if threading.get_ident() == self._main_thread_id:
@@ -128,6 +206,19 @@ class InterruptGuard:
                 raise KeyboardInterrupt
 
 
+def pipe_above_standard_fds():
+    """Return a pipe (read, write) whose descriptors are above 2, both close-on-exec.
+
+    os.pipe() takes the lowest free descriptors, which are 0-2 when user code closed them.
+    """
+    low_read, low_write = os.pipe()
+    read_fd = fcntl.fcntl(low_read, fcntl.F_DUPFD_CLOEXEC, 3)
+    write_fd = fcntl.fcntl(low_write, fcntl.F_DUPFD_CLOEXEC, 3)
+    os.close(low_read)
+    os.close(low_write)
+    return read_fd, write_fd
+
+
 class OutputCollector:
     """Merges stdout and stderr text into records and keeps the order it was written in.
 
@@ -136,20 +227,23 @@ class OutputCollector:
     ``print('a'); os.system('echo b'); print('c')`` arrives as a, b, c. Consecutive writes
     to one stream are merged for up to FLUSH_DELAY seconds.
 
+    A pipe whose write ends are all closed, for example after ``os.close(1)``, is dropped at
+    its end of file, and ``restore_standard_fds`` points fds 1 and 2 at new pipes before the
+    next run.
+
     NOTE: When both pipes have data at once, stdout's is sent first, so a child process that
     writes to stderr and then to stdout faster than the pipes are read may show swapped order.
     """
 
-    def __init__(self, channel, pipes):
+    def __init__(self, channel):
         self._channel = channel
-        # Maps a pipe's read end to (stream name, incremental UTF-8 decoder).
-        self._pipes = {
-            fd: (stream, codecs.getincrementaldecoder("utf-8")(errors="replace"))
-            for fd, stream in pipes.items()
-        }
-        self._pipe_poller = select.poll()
-        for fd in self._pipes:
-            self._pipe_poller.register(fd, select.POLLIN)
+        # Maps a pipe's read end to [stream name, incremental UTF-8 decoder].
+        self._pipes = {}
+        # Maps 1 and 2 to the (st_dev, st_ino) of the pipe the driver put there.
+        self._standard_pipes = {}
+        self._wake_read, self._wake_write = pipe_above_standard_fds()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
         self._lock = threading.RLock()
         self._pending_changed = threading.Condition(self._lock)
         self._pending_stream = None
@@ -159,6 +253,51 @@ class OutputCollector:
     def start_threads(self):
         threading.Thread(target=self._forward_pipes, name="pipe-reader", daemon=True).start()
         threading.Thread(target=self._flush_periodically, name="flusher", daemon=True).start()
+
+    def restore_standard_fds(self):
+        """Point fds 1 and 2 at pipes to this collector unless they still are."""
+        with self._lock:
+            self._ensure_stdin()
+            for fd, stream in ((1, "stdout"), (2, "stderr")):
+                if self._is_standard_pipe(fd):
+                    continue
+                read_fd, write_fd = pipe_above_standard_fds()
+                os.dup2(write_fd, fd)
+                os.close(write_fd)
+                info = os.fstat(fd)
+                if fd in self._standard_pipes:
+                    log("user code closed or replaced fd %d; pointed it at a new pipe" % fd)
+                self._standard_pipes[fd] = (info.st_dev, info.st_ino)
+                self._add_pipe(read_fd, stream)
+
+    @staticmethod
+    def _ensure_stdin():
+        """Reopen /dev/null as fd 0 if user code closed it, so new pipes land above it."""
+        try:
+            os.fstat(0)
+        except OSError:
+            null_fd = os.open(os.devnull, os.O_RDONLY)
+            if null_fd != 0:
+                os.dup2(null_fd, 0)
+                os.close(null_fd)
+
+    def _is_standard_pipe(self, fd):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            return False
+        return stat.S_ISFIFO(info.st_mode) and self._standard_pipes.get(fd) == (
+            info.st_dev,
+            info.st_ino,
+        )
+
+    def _add_pipe(self, read_fd, stream):
+        os.set_blocking(read_fd, False)
+        self._pipes[read_fd] = [stream, codecs.getincrementaldecoder("utf-8")(errors="replace")]
+        try:
+            os.write(self._wake_write, b"x")
+        except BlockingIOError:
+            pass
 
     def write(self, stream, text):
         with self._lock:
@@ -172,10 +311,23 @@ class OutputCollector:
 
     def send_after_output(self, record_type, payload):
         """Send a record after all output written so far."""
+        self.send_line_after_output(encode_record(record_type, payload))
+
+    def send_line_after_output(self, line):
         with self._lock:
             self._read_pipes()
             self._send_pending()
-            self._channel.send(record_type, payload)
+            self._channel.send_line(line)
+
+    def finish_output(self):
+        """Send all output, including an incomplete UTF-8 sequence left in a pipe as U+FFFD."""
+        with self._lock:
+            self._read_pipes()
+            for fd in list(self._pipes):
+                stream, decoder = self._pipes[fd]
+                self._append(stream, decoder.decode(b"", final=True))
+                decoder.reset()
+            self._send_pending()
 
     def _append(self, stream, text):
         if not text:
@@ -184,50 +336,73 @@ class OutputCollector:
             self._send_pending()
         was_empty = not self._pending
         self._pending_stream = stream
-        self._pending.append(text)
-        self._pending_chars += len(text)
-        if self._pending_chars >= MAX_RECORD_CHARS:
-            self._send_pending()
-        elif was_empty:
+        # A long text is cut right away, so a 50 MB write does not wait in one piece.
+        for start in range(0, len(text), MAX_RECORD_CHARS):
+            piece = text[start : start + MAX_RECORD_CHARS]
+            self._pending.append(piece)
+            self._pending_chars += len(piece)
+            if self._pending_chars >= MAX_RECORD_CHARS:
+                self._send_pending()
+                self._pending_stream = stream
+        if self._pending and was_empty:
             self._pending_changed.notify()
 
     def _send_pending(self):
         if not self._pending:
             return
-        text = replace_surrogates("".join(self._pending))
+        text = "".join(self._pending)
         stream = self._pending_stream
         self._pending = []
         self._pending_chars = 0
         self._pending_stream = None
         for start in range(0, len(text), MAX_RECORD_CHARS):
-            self._channel.send(stream, text[start : start + MAX_RECORD_CHARS])
+            piece = replace_surrogates(text[start : start + MAX_RECORD_CHARS])
+            self._channel.send(stream, piece)
 
     def _read_pipes(self):
-        # One poll() call is cheaper than trying a read on every pipe.
-        for fd, _ in self._pipe_poller.poll(0):
+        if not self._pipes:
+            return
+        readable, _, _ = select.select(list(self._pipes), [], [], 0)
+        for fd in readable:
             self._read_pipe(fd)
 
     def _read_pipe(self, fd):
-        stream, decoder = self._pipes[fd]
-        while True:
+        entry = self._pipes.get(fd)
+        if entry is None:
+            return
+        stream, decoder = entry
+        for _ in range(MAX_READS_PER_CHECK):
             try:
                 data = os.read(fd, 65536)
             except BlockingIOError:
                 return
             if not data:
+                self._append(stream, decoder.decode(b"", final=True))
+                del self._pipes[fd]
+                os.close(fd)
                 return
             self._append(stream, decoder.decode(data))
 
     def _forward_pipes(self):
-        fds = list(self._pipes)
         while True:
+            with self._lock:
+                fds = list(self._pipes)
             try:
-                readable, _, _ = select.select(fds, [], [])
+                readable, _, _ = select.select(fds + [self._wake_read], [], [])
             except InterruptedError:
                 continue
+            except OSError:
+                # A pipe was closed between the copy and select(); take a new copy.
+                continue
             with self._lock:
+                if self._wake_read in readable:
+                    try:
+                        os.read(self._wake_read, 4096)
+                    except BlockingIOError:
+                        pass
                 for fd in readable:
-                    self._read_pipe(fd)
+                    if fd != self._wake_read:
+                        self._read_pipe(fd)
 
     def _flush_periodically(self):
         with self._lock:
@@ -246,7 +421,8 @@ class RecordTextStream:
     """Text stream that sends what is written as stdout or stderr records.
 
     It replaces ``sys.stdout`` and ``sys.stderr``. ``fileno()`` returns the descriptor
-    whose pipe carries the same stream, for code that hands it to child processes.
+    whose pipe carries the same stream, for code that hands it to child processes. After
+    ``close()`` writes raise ValueError as on a closed file, until the next run reopens it.
     """
 
     def __init__(self, collector, guard, stream, fd):
@@ -254,14 +430,31 @@ class RecordTextStream:
         self._guard = guard
         self._stream = stream
         self._fd = fd
+        self._closed = False
         self.buffer = RecordBinaryStream(self)
 
     encoding = "utf-8"
     errors = "strict"
     newlines = None
-    closed = False
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def reopen(self):
+        self._closed = False
+
+    def close(self):
+        if not self._closed:
+            self.flush()
+            self._closed = True
+
+    def _check_open(self):
+        if self._closed:
+            raise ValueError("I/O operation on closed file.")
 
     def write(self, text):
+        self._check_open()
         if not isinstance(text, str):
             raise TypeError("write() argument must be str, not " + type(text).__name__)
         with self._guard:
@@ -273,10 +466,12 @@ class RecordTextStream:
             self.write(line)
 
     def flush(self):
+        self._check_open()
         with self._guard:
             self._collector.flush()
 
     def fileno(self):
+        self._check_open()
         return self._fd
 
     def isatty(self):
@@ -299,11 +494,23 @@ class RecordBinaryStream:
         self._text_stream = text_stream
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
-    closed = False
+    @property
+    def closed(self):
+        return self._text_stream.closed
+
+    def close(self):
+        self._text_stream.close()
 
     def write(self, data):
         self._text_stream.write(self._decoder.decode(bytes(data)))
         return len(data)
+
+    def finish(self):
+        """Write an incomplete UTF-8 sequence left at the end of a run as U+FFFD."""
+        rest = self._decoder.decode(b"", final=True)
+        self._decoder.reset()
+        if rest and not self.closed:
+            self._text_stream.write(rest)
 
     def flush(self):
         self._text_stream.flush()
@@ -316,6 +523,104 @@ class RecordBinaryStream:
 
     def writable(self):
         return True
+
+
+class InputReader:
+    """Reads lines for ``input()``, ``getpass.getpass()`` and ``sys.stdin`` from ``input`` requests.
+
+    Each read sends the prompt as stdout, then ``["waiting-input", {"isPassword": ...}]``,
+    and waits for the next ``input`` request.
+    """
+
+    def __init__(self, collector, guard, channel, stdout):
+        self._collector = collector
+        self._guard = guard
+        self._channel = channel
+        self._stdout = stdout
+
+    def discard_pending(self):
+        """Drop input lines left over from an earlier run."""
+        while True:
+            try:
+                line = self._channel.inputs.get_nowait()
+            except queue.Empty:
+                return
+            if line is None:
+                # The channel is closed; keep the marker for the next read.
+                self._channel.inputs.put(None)
+                return
+
+    def read_line(self, prompt, is_password):
+        """Return one line of input without its newline; raise EOFError once the runner is gone."""
+        if prompt:
+            # Like the built-in input(), which writes the prompt to the current sys.stdout.
+            stream = sys.stdout if sys.stdout is not None else self._stdout
+            stream.write(str(prompt))
+            stream.flush()
+        with self._guard:
+            self._collector.send_after_output("waiting-input", {"isPassword": is_password})
+        line = self._channel.inputs.get()
+        if line is None:
+            self._channel.inputs.put(None)
+            raise EOFError("EOF when reading a line")
+        if line.endswith("\n"):
+            line = line[:-1]
+        return line
+
+    def input(self, prompt=""):
+        return self.read_line(prompt, False)
+
+    def getpass(self, prompt="Password: ", stream=None):
+        return self.read_line(prompt, True)
+
+
+class RecordInputStream:
+    """Replacement for ``sys.stdin`` that reads each line through an ``input`` request.
+
+    NOTE: The agent protocol has no end of input, so ``read()`` and ``readlines()`` return
+    one line per call instead of everything up to EOF.
+    """
+
+    encoding = "utf-8"
+    errors = "strict"
+    newlines = None
+    closed = False
+
+    def __init__(self, reader):
+        self._reader = reader
+
+    def readline(self, size=-1):
+        return self._reader.read_line("", False) + "\n"
+
+    def read(self, size=-1):
+        return self.readline()
+
+    def readlines(self, hint=-1):
+        return [self.readline()]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.readline()
+
+    def fileno(self):
+        return 0
+
+    def isatty(self):
+        return False
+
+    def readable(self):
+        return True
+
+    def writable(self):
+        return False
+
+    def seekable(self):
+        return False
+
+    def close(self):
+        pass
 
 
 def print_user_traceback(exc, file):
@@ -342,17 +647,19 @@ def print_user_traceback(exc, file):
 class CodeRunner:
     """Runs requests in one persistent ``__main__`` namespace."""
 
-    def __init__(self, collector, guard, stdout, stderr):
+    def __init__(self, collector, guard, streams, input_reader):
         self._collector = collector
         self._guard = guard
-        self._stdout = stdout
-        self._stderr = stderr
+        self._stdout, self._stderr, self._stdin = streams
+        # Tracebacks and driver messages go here, because user code may close sys.stderr.
+        self._driver_stderr = RecordTextStream(collector, guard, "stderr", 2)
+        self._input_reader = input_reader
         self._run_count = 0
         self._libc = None
         main_module = types.ModuleType("__main__")
         main_module.__builtins__ = builtins
         sys.modules["__main__"] = main_module
-        self._namespace = main_module.__dict__
+        self.namespace = main_module.__dict__
 
     def run(self, source):
         """Run source and send its finished record."""
@@ -361,29 +668,43 @@ class CodeRunner:
         # Entries with mtime None survive linecache.checkcache, so tracebacks from functions
         # defined in earlier runs still show their source lines.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        self._input_reader.discard_pending()
+        self._collector.restore_standard_fds()
+        for stream in (self._stdout, self._stderr):
+            stream.reopen()
         sys.stdout = self._stdout
         sys.stderr = self._stderr
+        sys.stdin = self._stdin
         exit_code = self._execute(source, filename)
         self._flush_c_stdio()
+        self._guard.end_request()
+        for stream in (self._stdout, self._stderr):
+            stream.buffer.finish()
+        self._collector.finish_output()
         self._collector.send_after_output("finished", {"exitCode": exit_code})
+
+    def reject(self, operation):
+        self._guard.end_request()
+        self._collector.write("stderr", "The python driver does not know %r.\n" % operation)
+        self._collector.send_after_output("finished", {"exitCode": 1})
 
     def _execute(self, source, filename):
         try:
             code = compile(source, filename, "exec")
         except (SyntaxError, ValueError) as e:
-            traceback.print_exception(type(e), e, None, file=self._stderr)
+            traceback.print_exception(type(e), e, None, file=self._driver_stderr)
             return 1
         try:
             try:
-                self._guard.in_user_code = True
-                exec(code, self._namespace)
+                self._guard.enter_user_code()
+                exec(code, self.namespace)
             finally:
-                self._guard.in_user_code = False
+                self._guard.leave_user_code()
             return 0
         except SystemExit as e:
             return self._exit_code_of(e)
         except BaseException as e:
-            print_user_traceback(e, self._stderr)
+            print_user_traceback(e, self._driver_stderr)
             if isinstance(e, KeyboardInterrupt):
                 return INTERRUPTED_EXIT_CODE
             return 1
@@ -394,8 +715,14 @@ class CodeRunner:
             return 0
         if isinstance(e.code, int):
             return e.code
-        print(e.code, file=self._stderr)
+        print(e.code, file=self._driver_stderr)
         return 1
+
+    def flush_all_output(self):
+        """Send output that user code wrote so far, including C stdio buffers."""
+        self._flush_c_stdio()
+        with self._guard:
+            self._collector.finish_output()
 
     def _flush_c_stdio(self):
         """Flush C stdio buffers, which are fully buffered because fd 1 is a pipe."""
@@ -412,12 +739,133 @@ class CodeRunner:
             self._libc = False
 
 
-def redirect_standard_fds():
-    """Move the control channel off fds 0-2 and point fds 1 and 2 at pipes.
+class Completer:
+    """Completion of ``complete`` requests with rlcompleter on the user's namespace."""
 
-    Returns (control_in, control_out, log_fd, stdout_pipe, stderr_pipe). The duplicates
-    that os.dup() and os.pipe() return are not inherited by child processes, so a
-    background process cannot keep the control channel open after the driver exits.
+    # The dotted name at the end of the code, such as "os.pa" in "print(os.pa".
+    _NAME_AT_END = re.compile(r"[^\W\d][\w.]*$")
+
+    def __init__(self, collector, guard, namespace):
+        self._collector = collector
+        self._guard = guard
+        self._namespace = namespace
+
+    def complete(self, payload):
+        try:
+            matches = self._matches(self._code_before_cursor(payload))
+        finally:
+            self._guard.end_request()
+        self._collector.send_after_output("completion", matches)
+
+    @staticmethod
+    def _code_before_cursor(payload):
+        """Return the code of a ``{"code": ..., "options": {...}}`` payload, or the raw text."""
+        try:
+            request = json.loads(payload)
+        except (TypeError, ValueError):
+            return payload if isinstance(payload, str) else ""
+        if isinstance(request, dict) and isinstance(request.get("code"), str):
+            return request["code"]
+        return ""
+
+    def _matches(self, code):
+        match = self._NAME_AT_END.search(code)
+        if match is None:
+            return []
+        text = match.group()
+        completer = rlcompleter.Completer(self._namespace)
+        matches = []
+        # rlcompleter reads attributes, which may run user code such as __getattr__, so an
+        # interrupt (the runner's completion timeout) can stop it.
+        try:
+            self._guard.enter_user_code()
+            for state in range(MAX_COMPLETIONS * 2):
+                candidate = completer.complete(text, state)
+                if candidate is None:
+                    break
+                if candidate not in matches:
+                    matches.append(candidate)
+                if len(matches) >= MAX_COMPLETIONS:
+                    break
+        except BaseException as e:
+            log("completion of %r failed: %r" % (text[:100], e))
+        finally:
+            self._guard.leave_user_code()
+        return [replace_surrogates(m) for m in matches]
+
+
+def install_media_channel(collector, guard):
+    """Make ``lablup.display`` and the matplotlib backend send media records to the runner."""
+    from lablup import _channel
+
+    def emit_media(mime_type, data):
+        line = encode_record("media", [mime_type, data])
+        if len(line) > MAX_MEDIA_LINE_BYTES:
+            raise ValueError(
+                "The %s output has %d bytes, more than the maximum of %d; save it to a file "
+                "instead." % (mime_type, len(line), MAX_MEDIA_LINE_BYTES)
+            )
+        with guard:
+            collector.send_line_after_output(line)
+
+    _channel.set_emitter(emit_media)
+
+
+def configure_environment():
+    """Put lablup on the import path of the driver and its child processes, and select its
+    matplotlib backend unless the environment selects one."""
+    sys.path.append(LIB_DIR)
+    python_path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = LIB_DIR + (os.pathsep + python_path if python_path else "")
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = MATPLOTLIB_BACKEND
+
+
+def install_fork_handler():
+    """Make a forked child (multiprocessing, os.fork) write to fds 1 and 2 directly.
+
+    The child has none of the driver's threads, and another thread may have held the
+    collector's lock at the fork, so the record streams would hang or lose text there.
+    Fds 1 and 2 are pipes that the driver reads, so the child's output still arrives.
+    """
+
+    def use_plain_streams():
+        from lablup import _channel
+
+        _channel.set_emitter(None)
+        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
+        sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
+        sys.stdin = open(os.devnull, "r", encoding="utf-8")
+        builtins.input = _original_input
+        getpass.getpass = _original_getpass
+
+    os.register_at_fork(after_in_child=use_plain_streams)
+
+
+_original_input = builtins.input
+_original_getpass = getpass.getpass
+
+
+def install_exit_flush(runner):
+    """Make os._exit() in the driver send pending output before the process ends."""
+
+    def exit_after_flush(status):
+        if os.getpid() == _driver_pid:
+            try:
+                runner.flush_all_output()
+            except BaseException as e:
+                log("flushing output before os._exit failed: %r" % e)
+        _real_exit(status)
+
+    os._exit = exit_after_flush
+
+
+def redirect_standard_fds():
+    """Move the control channel off fds 0-2 and point fd 0 at /dev/null.
+
+    Returns (control_in, control_out, log_fd). The duplicates that os.dup() returns are not
+    inherited by child processes, so a background process cannot keep the control channel
+    open after the driver exits.
     """
     control_in = os.dup(0)
     control_out = os.dup(1)
@@ -425,51 +873,59 @@ def redirect_standard_fds():
     null_fd = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null_fd, 0)
     os.close(null_fd)
-    stdout_read, stdout_write = os.pipe()
-    os.dup2(stdout_write, 1)
-    os.close(stdout_write)
-    stderr_read, stderr_write = os.pipe()
-    os.dup2(stderr_write, 2)
-    os.close(stderr_write)
-    os.set_blocking(stdout_read, False)
-    os.set_blocking(stderr_read, False)
-    return control_in, control_out, log_fd, stdout_read, stderr_read
+    return control_in, control_out, log_fd
 
 
 def main():
     global _log_fd
-    control_in, control_out, _log_fd, stdout_read, stderr_read = redirect_standard_fds()
-    os.setpgrp()
+    control_in, control_out, _log_fd = redirect_standard_fds()
+    # A session leader, such as a process started by setsid or PID 1 of a container, already
+    # leads its group, and setpgrp() would fail with EPERM.
+    if os.getpgrp() != os.getpid():
+        os.setpgrp()
+    configure_environment()
 
-    channel = ControlChannel(control_in, control_out)
-    collector = OutputCollector(channel, {stdout_read: "stdout", stderr_read: "stderr"})
     guard = InterruptGuard()
+    channel = ControlChannel(control_in, control_out, guard)
+    collector = OutputCollector(channel)
+    # Points fds 1 and 2 at the collector's pipes.
+    collector.restore_standard_fds()
     signal.signal(signal.SIGINT, guard.handle_sigint)
     stdout = RecordTextStream(collector, guard, "stdout", 1)
     stderr = RecordTextStream(collector, guard, "stderr", 2)
-    runner = CodeRunner(collector, guard, stdout, stderr)
+    input_reader = InputReader(collector, guard, channel, stdout)
+    stdin = RecordInputStream(input_reader)
+    runner = CodeRunner(collector, guard, (stdout, stderr, stdin), input_reader)
+    completer = Completer(collector, guard, runner.namespace)
+    builtins.input = input_reader.input
+    getpass.getpass = input_reader.getpass
+    install_media_channel(collector, guard)
+    install_fork_handler()
+    install_exit_flush(runner)
     collector.start_threads()
+    channel.start_reader()
 
     # Behave like the interactive interpreter: import from the working directory, not from
     # the driver's folder.
     sys.path[0] = ""
     sys.argv = [""]
 
-    channel.send("ready", None)
+    channel.send("ready", {"features": FEATURES})
     log("ready (pid %d, Python %s)" % (os.getpid(), sys.version.split()[0]))
     while True:
-        request = channel.read()
+        request = channel.requests.get()
         if request is None:
             break
         operation, payload = request
         if operation == "code":
             runner.run(payload if isinstance(payload, str) else "")
+        elif operation == "complete":
+            completer.complete(payload)
         else:
-            collector.write("stderr", "The python driver does not support %r yet.\n" % operation)
-            collector.send_after_output("finished", {"exitCode": 1})
+            runner.reject(operation)
     log("control channel closed, exiting")
     # Skip waiting for non-daemon threads that user code may have left running.
-    os._exit(0)
+    _real_exit(0)
 
 
 if __name__ == "__main__":

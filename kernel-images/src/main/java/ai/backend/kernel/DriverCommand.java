@@ -1,37 +1,61 @@
 package ai.backend.kernel;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Command lines that start the language drivers.
  *
  * <p>A driver lives in {@code <drivers dir>/<runtime type>/} and speaks the control channel
- * described in {@link DriverProcess}. To add a language, add its driver folder and a case here.
+ * described in {@link DriverProcess}. To add a language, add its driver folder and a case here. A
+ * runtime type without a driver but with a {@link BatchDefaults} file runs batch mode only.
  */
 final class DriverCommand {
 
   private DriverCommand() {}
 
   /**
-   * Returns the command that starts the driver for the configured runtime type.
+   * Returns the command that starts the driver for the configured runtime type, or an empty result
+   * for a runtime type that has only batch mode.
    *
-   * @throws IllegalArgumentException if no driver exists for the runtime type
+   * @throws IllegalArgumentException if the runtime type has neither a driver nor batch defaults
    */
-  static List<String> forConfig(RunnerConfig config) {
+  static Optional<List<String>> forConfig(RunnerConfig config) {
     Path driversDir = config.driversDir();
+    String runtimePath = config.runtimePath();
     switch (config.runtimeType()) {
       case "python":
-        // -u keeps Python's own stdio unbuffered until the driver replaces it.
-        return List.of(
-            config.runtimePath(), "-u", driversDir.resolve("python/driver.py").toString());
+        // -u keeps Python's own stdio unbuffered until the driver replaces it. -B stops Python
+        // from writing .pyc files next to the driver and lablup, which live in the read-only
+        // bundle. The driver calls setpgrp() itself.
+        return Optional.of(
+            List.of(runtimePath, "-u", "-B", driversDir.resolve("python/driver.py").toString()));
+      case "nodejs":
+        // Node.js and R cannot make themselves process group leaders, so setsid does it.
+        return Optional.of(
+            List.of(setsid(), runtimePath, driversDir.resolve("nodejs/driver.js").toString()));
+      case "r":
+        return Optional.of(
+            List.of(setsid(), runtimePath, driversDir.resolve("r/driver.R").toString()));
       default:
+        if (Files.isRegularFile(BatchDefaults.file(driversDir, config.runtimeType()))) {
+          return Optional.empty();
+        }
         throw new IllegalArgumentException(
             "Unsupported runtime type '"
                 + config.runtimeType()
                 + "' in "
                 + RunnerConfig.RUNTIME_TYPE
-                + "; supported types: python.");
+                + ": it has no driver and no "
+                + BatchDefaults.file(driversDir, config.runtimeType())
+                + "; types with a driver: python, nodejs, r.");
     }
+  }
+
+  /** Returns setsid's path, or its bare name, which fails to start with a clear error if absent. */
+  private static String setsid() {
+    return ProcessGroups.setsid().orElse("setsid");
   }
 }

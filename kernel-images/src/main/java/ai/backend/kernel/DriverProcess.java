@@ -3,17 +3,23 @@ package ai.backend.kernel;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +29,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Control channel: the runner writes one JSON array {@code [operation, payload]} per line to the
  * driver's stdin, and the driver writes one JSON array {@code [recordType, payload]} per line to
- * its stdout. The driver sends {@code ["ready", null]} once it takes requests, then records from
- * the agent protocol, with one {@code finished} record per request. A payload that is not a string,
- * such as the {@code {"exitCode": 0}} of {@code finished}, is forwarded as JSON text. The driver
- * writes its own log lines to stderr, and the runner copies them into its log.
+ * its stdout, in UTF-8. The driver sends {@code ["ready", null]} or {@code ["ready", {"features":
+ * [...]}]} once it takes requests, then records from the agent protocol. A payload that is not a
+ * string, such as the {@code {"exitCode": 0}} of {@code finished}, is forwarded as JSON text. A
+ * line longer than {@link #MAX_LINE_BYTES} is dropped and reported as a {@code stderr} record. The
+ * driver writes its own log lines to stderr, and the runner copies them into its log.
+ * kernel-images/README.md describes the whole protocol.
  *
- * <p>The driver must make itself a process group leader, because {@link #interrupt()} and {@link
- * #stop()} signal its process group.
+ * <p>The driver must lead its process group, because {@link #interrupt()}, {@link #kill()} and
+ * {@link #stop()} signal that group.
  */
 final class DriverProcess {
 
@@ -45,6 +53,19 @@ final class DriverProcess {
 
   static final String READY = "ready";
 
+  /** Feature of a driver that handles {@code input} requests and sends {@code waiting-input}. */
+  static final String FEATURE_INPUT = "input";
+
+  /** Feature of a driver that handles {@code complete} requests and sends a {@code completion}. */
+  static final String FEATURE_COMPLETE = "complete";
+
+  /**
+   * Maximum length of one control line from the driver. It bounds the runner's memory, which has a
+   * 64 MiB heap in containers, and leaves room for the Python driver's media records of up to 4
+   * MiB.
+   */
+  static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
+
   private static final RunnerLog LOG = RunnerLog.forClass(DriverProcess.class);
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -56,20 +77,22 @@ final class DriverProcess {
   private static final String CLOSE_STDIN = new String("close stdin");
 
   private static final long STOP_GRACE_SECONDS = 2;
-  private static final long SIGNAL_COMMAND_TIMEOUT_SECONDS = 5;
+  private static final int READ_BUFFER_BYTES = 65536;
 
   private final Process process;
   private final Listener listener;
   private final BlockingQueue<String> requestLines = new LinkedBlockingQueue<>();
+  private volatile Set<String> features = Set.of();
 
   private DriverProcess(Process process, Listener listener) {
     this.process = process;
     this.listener = listener;
   }
 
-  /** Starts the driver with the runner's working directory and environment. */
-  static DriverProcess start(List<String> command, Listener listener) throws IOException {
-    Process process = new ProcessBuilder(command).start();
+  /** Starts the driver in {@code workDir} with the runner's environment. */
+  static DriverProcess start(List<String> command, Path workDir, Listener listener)
+      throws IOException {
+    Process process = new ProcessBuilder(command).directory(workDir.toFile()).start();
     DriverProcess driver = new DriverProcess(process, listener);
     startDaemon(driver::readLoop, "driver-" + process.pid() + "-reader");
     startDaemon(driver::writeLoop, "driver-" + process.pid() + "-writer");
@@ -81,6 +104,11 @@ final class DriverProcess {
     return process.pid();
   }
 
+  /** Returns true if the driver's ready record listed the feature, such as {@code input}. */
+  boolean hasFeature(String feature) {
+    return features.contains(feature);
+  }
+
   /** Queues a request for the writer thread without blocking, because the queue is unbounded. */
   void send(String operation, String payload) {
     requestLines.add(encodeRequest(operation, payload));
@@ -88,7 +116,13 @@ final class DriverProcess {
 
   /** Sends SIGINT to the driver's process group. */
   void interrupt() {
-    signalGroup("INT");
+    ProcessGroups.signal(pid(), "INT", process::isAlive);
+  }
+
+  /** Sends SIGKILL to the driver's process group and to the driver, in case the group is gone. */
+  void kill() {
+    ProcessGroups.signal(pid(), "KILL", process::isAlive);
+    process.destroyForcibly();
   }
 
   /**
@@ -101,39 +135,15 @@ final class DriverProcess {
       if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
         LOG.warning("Driver " + pid() + " did not exit after its stdin closed; sending SIGTERM.");
       }
-      signalGroup("TERM");
+      ProcessGroups.signal(pid(), "TERM", process::isAlive);
       if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
         LOG.warning("Driver " + pid() + " did not exit after SIGTERM; sending SIGKILL.");
         process.destroyForcibly();
       }
-      signalGroup("KILL");
+      ProcessGroups.signal(pid(), "KILL", process::isAlive);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
-    }
-  }
-
-  /**
-   * Sends a signal to the driver's process group through the shell's kill builtin, because Process
-   * can only send SIGTERM and SIGKILL to one process. A group that no longer exists is not an
-   * error.
-   */
-  private void signalGroup(String signal) {
-    List<String> command = List.of("/bin/sh", "-c", "kill -s " + signal + " -- -" + pid());
-    try {
-      Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!kill.waitFor(SIGNAL_COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        kill.destroyForcibly();
-        LOG.warning("Timed out sending SIG" + signal + " to process group " + pid() + ".");
-      } else if (kill.exitValue() != 0 && process.isAlive()) {
-        LOG.warning(
-            "Sending SIG" + signal + " to process group " + pid() + " failed: " + output.strip());
-      }
-    } catch (IOException e) {
-      LOG.error("Cannot run /bin/sh to send SIG" + signal + " to " + pid(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -158,19 +168,85 @@ final class DriverProcess {
   }
 
   private void readLoop() {
-    try (BufferedReader stdout =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = stdout.readLine()) != null) {
-        dispatch(line);
-      }
+    try (InputStream stdout = process.getInputStream()) {
+      readLines(stdout);
     } catch (IOException e) {
       LOG.error("Reading from driver " + pid() + " failed", e);
     }
     requestLines.add(CLOSE_STDIN);
     int exitCode = waitForExit();
     listener.driverExited(this, exitCode);
+  }
+
+  /**
+   * Splits the stream into lines and dispatches each, dropping lines longer than {@link
+   * #MAX_LINE_BYTES} without buffering them. A last line without a newline is dispatched too.
+   */
+  private void readLines(InputStream stdout) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    long droppedBytes = 0;
+    byte[] buffer = new byte[READ_BUFFER_BYTES];
+    int count;
+    while ((count = stdout.read(buffer)) != -1) {
+      int start = 0;
+      for (int i = 0; i < count; i++) {
+        if (buffer[i] != '\n') {
+          continue;
+        }
+        if (droppedBytes > 0) {
+          reportDroppedLine(droppedBytes + i - start);
+          droppedBytes = 0;
+        } else {
+          line.write(buffer, start, i - start);
+          dispatch(line.toString(StandardCharsets.UTF_8));
+        }
+        line = resetLine(line);
+        start = i + 1;
+      }
+      int rest = count - start;
+      if (droppedBytes > 0) {
+        droppedBytes += rest;
+      } else if (line.size() + rest > MAX_LINE_BYTES) {
+        droppedBytes = line.size() + rest;
+        line = resetLine(line);
+      } else {
+        line.write(buffer, start, rest);
+      }
+    }
+    if (droppedBytes > 0) {
+      reportDroppedLine(droppedBytes);
+    } else if (line.size() > 0) {
+      dispatch(line.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Empties the line buffer, and replaces it if it grew large, so its memory is freed. */
+  private static ByteArrayOutputStream resetLine(ByteArrayOutputStream line) {
+    if (line.size() > READ_BUFFER_BYTES) {
+      return new ByteArrayOutputStream();
+    }
+    line.reset();
+    return line;
+  }
+
+  private void reportDroppedLine(long bytes) {
+    LOG.warning(
+        "Dropped a control line of "
+            + bytes
+            + " bytes from driver "
+            + pid()
+            + "; the maximum is "
+            + MAX_LINE_BYTES
+            + ".");
+    listener.driverRecord(
+        this,
+        new Record(
+            "stderr",
+            "The runner dropped a record of "
+                + bytes
+                + " bytes from the language driver, because records may have at most "
+                + MAX_LINE_BYTES
+                + " bytes.\n"));
   }
 
   private void copyLog() {
@@ -191,10 +267,13 @@ final class DriverProcess {
     try {
       record = decodeRecord(line);
     } catch (IOException e) {
-      LOG.warning("Ignored an invalid control line from driver " + pid() + ": " + e.getMessage());
+      String reason =
+          e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+      LOG.warning("Ignored an invalid control line from driver " + pid() + ": " + reason);
       return;
     }
     if (READY.equals(record.type())) {
+      features = decodeFeatures(record.payload());
       listener.driverReady(this);
     } else {
       listener.driverRecord(this, record);
@@ -263,6 +342,37 @@ final class DriverProcess {
       }
       return new Record(type, payload);
     }
+  }
+
+  /**
+   * Returns the {@code features} list of a ready record's payload, such as {@code {"features":
+   * ["input", "complete"]}}, or an empty set for a null payload or any other shape.
+   */
+  static Set<String> decodeFeatures(String payload) {
+    Set<String> features = new HashSet<>();
+    if (payload.isEmpty()) {
+      return Set.of();
+    }
+    try (JsonParser parser = JSON.createParser(payload)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return Set.of();
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.getCurrentName();
+        JsonToken value = parser.nextToken();
+        if (field.equals("features") && value == JsonToken.START_ARRAY) {
+          while (parser.nextToken() == JsonToken.VALUE_STRING) {
+            features.add(parser.getText());
+          }
+        } else {
+          parser.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      LOG.warning("Ignored the invalid payload of a ready record: " + abbreviate(payload));
+      return Set.of();
+    }
+    return Set.copyOf(features);
   }
 
   private static String abbreviate(String line) {

@@ -1,45 +1,47 @@
 package ai.backend.kernel;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Keeps one language driver running, passes requests to it and tracks readiness and runs.
+ * Keeps one language driver running and tracks whether it is ready. The {@link RunScheduler}
+ * decides what the driver runs.
  *
- * <p>A driver that exits while it was ready is restarted at once, and the runs it had not finished
- * end with a {@code stderr} record and a {@code finished} record. A driver that exits before it
+ * <p>A driver that exits while it was ready is restarted at once. A driver that exits before it
  * became ready is restarted after a delay that doubles from 1 s to 30 s.
  *
- * <p>Records go to the sink outside this object's lock, because the sink blocks while the agent
- * reads slower than the driver writes, and an interrupt must still get through then.
+ * <p>Records go to the sink and the listener outside this object's lock, because the sink blocks
+ * while the agent reads slower than the driver writes, and an interrupt must still get through
+ * then.
  */
 final class DriverSupervisor implements DriverProcess.Listener {
+
+  /** Receives what the current driver sends, on the driver's reader thread. */
+  interface Listener {
+    /** A record other than {@code ready}, from the current driver. */
+    void driverRecord(DriverProcess source, Record record);
+
+    /** Called after the current driver exited and a new one was started or scheduled. */
+    void driverExited(DriverProcess source, int exitCode);
+  }
 
   private static final RunnerLog LOG = RunnerLog.forClass(DriverSupervisor.class);
 
   static final Record STATUS_READY = new Record("status", "{\"ready\":true}");
 
-  /** Driver records that the runner forwards to the agent, from the agent protocol. */
-  private static final Set<String> FORWARDED_RECORDS =
-      Set.of("stdout", "stderr", "media", "html", "log", "completion", "waiting-input");
-
   private static final long FIRST_RETRY_DELAY_MILLIS = 1_000;
   private static final long MAX_RETRY_DELAY_MILLIS = 30_000;
 
-  /** A run that the driver has been asked to do and has not finished. */
-  private record Run(long number, long startNanos) {}
-
   private final String language;
   private final List<String> command;
+  private final Path workDir;
   private final Consumer<Record> sink;
+  private final Listener listener;
   private final ScheduledExecutorService restarts;
 
   // Guarded by this.
@@ -47,20 +49,27 @@ final class DriverSupervisor implements DriverProcess.Listener {
   private boolean ready;
   private boolean closed;
   private int pendingStatusRequests;
-  private final Deque<Run> runs = new ArrayDeque<>();
-  private long runCount;
   private long retryDelayMillis = FIRST_RETRY_DELAY_MILLIS;
   private String lastStartFailure = "";
 
   /**
    * @param language runtime type, used in messages
    * @param command command line that starts the driver
-   * @param sink receives the records for the agent; called from several threads
+   * @param workDir working directory of the driver
+   * @param sink receives the status records for the agent; called from several threads
+   * @param listener receives the driver's records and exits
    */
-  DriverSupervisor(String language, List<String> command, Consumer<Record> sink) {
+  DriverSupervisor(
+      String language,
+      List<String> command,
+      Path workDir,
+      Consumer<Record> sink,
+      Listener listener) {
     this.language = language;
     this.command = List.copyOf(command);
+    this.workDir = workDir;
     this.sink = sink;
+    this.listener = listener;
     this.restarts =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
@@ -70,8 +79,22 @@ final class DriverSupervisor implements DriverProcess.Listener {
             });
   }
 
+  String language() {
+    return language;
+  }
+
   synchronized void start() {
     startDriver();
+  }
+
+  /** Returns the running driver, which may not be ready yet, or null while none runs. */
+  synchronized DriverProcess driver() {
+    return driver;
+  }
+
+  /** Returns why the last driver start failed or the last driver exited, or empty text. */
+  synchronized String lastStartFailure() {
+    return lastStartFailure;
   }
 
   /** Sends the ready status now if the driver is ready, or else once it becomes ready. */
@@ -83,58 +106,6 @@ final class DriverSupervisor implements DriverProcess.Listener {
       }
     }
     sink.accept(STATUS_READY);
-  }
-
-  /** Sends code to the driver, or ends the run at once if no driver is running. */
-  void runCode(String code) {
-    long number;
-    String failure = null;
-    synchronized (this) {
-      number = ++runCount;
-      if (driver != null) {
-        runs.addLast(new Run(number, System.nanoTime()));
-        driver.send("code", code);
-        // Logged under the lock, so it always comes before the line of the finished record.
-        LOG.info("Run " + number + " started (" + code.length() + " characters of code).");
-        return;
-      } else {
-        failure = lastStartFailure;
-      }
-    }
-    if (failure != null) {
-      LOG.warning(
-          "Run " + number + " rejected because the " + language + " driver is not running.");
-      sink.accept(
-          new Record(
-              "stderr",
-              "The "
-                  + language
-                  + " driver is not running (last start failure: "
-                  + failure
-                  + "). The runner retries starting it; see the container log.\n"));
-      sink.accept(Record.finished("finished", 1));
-    }
-  }
-
-  /**
-   * Interrupts the driver if a run is active; otherwise does nothing.
-   *
-   * <p>NOTE: The Python driver ignores SIGINT outside user code, so an interrupt that arrives
-   * before the driver has started executing the request is lost.
-   */
-  void interrupt() {
-    DriverProcess target;
-    long number;
-    synchronized (this) {
-      if (runs.isEmpty() || driver == null) {
-        LOG.info("Ignored an interrupt because no run is active.");
-        return;
-      }
-      target = driver;
-      number = runs.peekFirst().number();
-    }
-    LOG.info("Interrupting run " + number + " (driver pid " + target.pid() + ").");
-    target.interrupt();
   }
 
   /** Stops the driver; later requests and driver events are ignored. */
@@ -165,7 +136,14 @@ final class DriverSupervisor implements DriverProcess.Listener {
       statusReplies = pendingStatusRequests;
       pendingStatusRequests = 0;
     }
-    LOG.info("The " + language + " driver is ready (pid " + source.pid() + ").");
+    LOG.info(
+        "The "
+            + language
+            + " driver is ready (pid "
+            + source.pid()
+            + ", features "
+            + featureList(source)
+            + ").");
     for (int i = 0; i < statusReplies; i++) {
       sink.accept(STATUS_READY);
     }
@@ -173,41 +151,16 @@ final class DriverSupervisor implements DriverProcess.Listener {
 
   @Override
   public void driverRecord(DriverProcess source, Record record) {
-    if (record.type().equals("finished")) {
-      if (!finishRun(source, record)) {
+    synchronized (this) {
+      if (source != driver) {
         return;
       }
-    } else if (!FORWARDED_RECORDS.contains(record.type())) {
-      LOG.warning(
-          "Ignored a '"
-              + record.type()
-              + "' record from driver "
-              + source.pid()
-              + "; unknown type.");
-      return;
     }
-    sink.accept(record);
-  }
-
-  /** Ends the oldest run and returns true, or returns false if the record is not expected. */
-  private boolean finishRun(DriverProcess source, Record finished) {
-    Run run;
-    synchronized (this) {
-      run = source == driver ? runs.pollFirst() : null;
-    }
-    if (run == null) {
-      LOG.warning(
-          "Ignored a finished record from driver " + source.pid() + " without an active run.");
-      return false;
-    }
-    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startNanos());
-    LOG.info("Run " + run.number() + " finished in " + millis + " ms: " + finished.payload());
-    return true;
+    listener.driverRecord(source, record);
   }
 
   @Override
   public void driverExited(DriverProcess source, int exitCode) {
-    List<Run> failedRuns;
     boolean restartNow;
     long delayMillis = 0;
     synchronized (this) {
@@ -217,12 +170,10 @@ final class DriverSupervisor implements DriverProcess.Listener {
       driver = null;
       restartNow = ready;
       ready = false;
-      failedRuns = new ArrayList<>(runs);
-      runs.clear();
       lastStartFailure = "the driver exited with code " + exitCode;
       if (restartNow) {
-        // Starts the new driver before the failed runs finish, so the agent's next request
-        // finds it.
+        // Starts the new driver before the listener ends the failed run, so the agent's next
+        // request finds it.
         startDriver();
       } else {
         delayMillis = retryDelayMillis;
@@ -251,19 +202,15 @@ final class DriverSupervisor implements DriverProcess.Listener {
               + delayMillis
               + " ms.");
     }
-    int runExitCode = exitCode != 0 ? exitCode : 1;
-    for (Run run : failedRuns) {
-      LOG.warning("Run " + run.number() + " failed because the driver exited.");
-      sink.accept(
-          new Record(
-              "stderr",
-              "The "
-                  + language
-                  + " driver exited with code "
-                  + exitCode
-                  + " during this run. Its variables are lost; a new driver has been started.\n"));
-      sink.accept(Record.finished("finished", runExitCode));
-    }
+    listener.driverExited(source, exitCode);
+  }
+
+  private static String featureList(DriverProcess driver) {
+    List<String> features =
+        List.of(DriverProcess.FEATURE_INPUT, DriverProcess.FEATURE_COMPLETE).stream()
+            .filter(driver::hasFeature)
+            .toList();
+    return features.isEmpty() ? "none" : String.join(", ", features);
   }
 
   private synchronized void restartDriver() {
@@ -281,7 +228,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
       return;
     }
     try {
-      driver = DriverProcess.start(command, this);
+      driver = DriverProcess.start(command, workDir, this);
       LOG.info(
           "Started the "
               + language

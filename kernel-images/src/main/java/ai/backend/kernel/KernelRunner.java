@@ -1,7 +1,10 @@
 package ai.backend.kernel;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -12,12 +15,14 @@ import org.zeromq.ZMQException;
  * Kernel runner: the process that the agent talks to inside a kernel container.
  *
  * <p>It binds a PULL socket for the agent's requests and a PUSH socket for records (see
- * docs/protocols.md) and runs the user's code through a language driver. Each ZeroMQ socket is used
- * by one thread: the receiver thread owns the PULL socket and the {@link RecordSender} thread owns
- * the PUSH socket.
+ * docs/protocols.md), runs the user's code through a language driver and batch commands through
+ * /bin/sh, in the order the requests arrive ({@link RunScheduler}). Each ZeroMQ socket is used by
+ * one thread: the receiver thread owns the PULL socket and the {@link RecordSender} thread owns the
+ * PUSH socket.
  *
- * <p>Supported operations are {@code status}, {@code code} and {@code interrupt}. Others end at
- * once with a {@code stderr} record and exit code 1.
+ * <p>Supported operations are {@code status}, {@code code}, {@code clean}, {@code build}, {@code
+ * exec}, {@code input}, {@code complete} and {@code interrupt}. Others end at once with a {@code
+ * stderr} record and exit code 1.
  */
 public final class KernelRunner implements AutoCloseable {
 
@@ -35,6 +40,7 @@ public final class KernelRunner implements AutoCloseable {
   private ZContext context;
   private RecordSender sender;
   private DriverSupervisor supervisor;
+  private RunScheduler scheduler;
   private volatile boolean running;
   private volatile boolean receiverFailed;
 
@@ -76,23 +82,43 @@ public final class KernelRunner implements AutoCloseable {
   /**
    * Binds the sockets and starts the driver and the threads.
    *
-   * @throws IllegalArgumentException if the runtime type has no driver
+   * @throws IllegalArgumentException if the runtime type has neither a driver nor batch defaults
    * @throws ZMQException if a socket cannot bind, for example because the port is in use
    */
   public void start() {
-    List<String> driverCommand = DriverCommand.forConfig(config);
+    Optional<List<String>> driverCommand = DriverCommand.forConfig(config);
+    Path workDir = workDir();
     context = new ZContext();
     context.setLinger(LINGER_MILLIS);
     ZMQ.Socket requests = context.createSocket(SocketType.PULL);
     requests.setReceiveTimeOut(RECEIVE_TIMEOUT_MILLIS);
     requests.bind(config.inEndpoint());
     ZMQ.Socket records = context.createSocket(SocketType.PUSH);
+    records.setSndHWM(RecordSender.SEND_HIGH_WATER_MARK);
     records.bind(config.outEndpoint());
 
     sender = new RecordSender(records);
     sender.start();
-    supervisor = new DriverSupervisor(config.runtimeType(), driverCommand, sender::send);
-    supervisor.start();
+    Optional<String> setsid = ProcessGroups.setsid();
+    if (setsid.isEmpty()) {
+      LOG.warning("setsid is not installed, so batch mode requests fail.");
+    }
+    scheduler =
+        new RunScheduler(
+            config.runtimeType(),
+            workDir,
+            BatchDefaults.load(config.driversDir(), config.runtimeType()),
+            setsid,
+            sender::send);
+    if (driverCommand.isPresent()) {
+      supervisor =
+          new DriverSupervisor(
+              config.runtimeType(), driverCommand.get(), workDir, sender::send, scheduler);
+      scheduler.useDriver(supervisor);
+      supervisor.start();
+    } else {
+      LOG.info("Runtime type " + config.runtimeType() + " has no driver; only batch mode works.");
+    }
 
     running = true;
     receiver = new Thread(() -> receiveLoop(requests), "request-receiver");
@@ -106,7 +132,27 @@ public final class KernelRunner implements AutoCloseable {
             + config.runtimeType()
             + " at "
             + config.runtimePath()
+            + ", working directory "
+            + workDir
             + ".");
+  }
+
+  /** Returns the configured working directory, or the runner's own if that does not exist. */
+  private Path workDir() {
+    Path workDir = config.workDir();
+    if (Files.isDirectory(workDir)) {
+      return workDir;
+    }
+    Path fallback = Path.of("").toAbsolutePath();
+    LOG.warning(
+        "The working directory "
+            + workDir
+            + " does not exist; using "
+            + fallback
+            + ". Set "
+            + RunnerConfig.WORK_DIR
+            + " to change it.");
+    return fallback;
   }
 
   /** Stops receiving, stops the driver, sends what is queued and closes the sockets. */
@@ -120,6 +166,9 @@ public final class KernelRunner implements AutoCloseable {
     try {
       if (receiver != null) {
         receiver.join();
+      }
+      if (scheduler != null) {
+        scheduler.close();
       }
       if (supervisor != null) {
         supervisor.close();
@@ -171,28 +220,38 @@ public final class KernelRunner implements AutoCloseable {
   private void handle(String operation, String payload) {
     try {
       switch (operation) {
-        case "status" -> supervisor.requestStatus();
-        case "code" -> supervisor.runCode(payload);
-        case "interrupt" -> supervisor.interrupt();
-        case "clean" -> rejectUnsupported(operation, "clean-finished");
-        case "build" -> rejectUnsupported(operation, "build-finished");
-        default -> rejectUnsupported(operation, "finished");
+        case "status" -> {
+          if (supervisor != null) {
+            supervisor.requestStatus();
+          } else {
+            sender.send(DriverSupervisor.STATUS_READY);
+          }
+        }
+        case "code", "clean", "build", "exec" -> scheduler.submit(operation, payload);
+        case "input" -> scheduler.input(payload);
+        case "complete" -> scheduler.complete(payload);
+        case "interrupt" -> scheduler.interrupt();
+        default -> rejectUnsupported(operation);
       }
     } catch (RuntimeException e) {
       LOG.error("Handling a '" + operation + "' request failed", e);
     }
   }
 
-  /**
-   * Ends an unsupported request with a stderr record and exit code 1, using the record that the
-   * agent waits for after that operation.
-   */
-  private void rejectUnsupported(String operation, String finishedType) {
-    LOG.warning("Rejected the unsupported operation '" + operation + "'.");
+  /** Ends an unknown request with a stderr record and a finished record with exit code 1. */
+  private void rejectUnsupported(String operation) {
+    LOG.warning("Rejected the unknown operation '" + abbreviate(operation) + "'.");
     sender.send(
         new Record(
             "stderr",
-            "The '" + operation + "' operation is not supported by this kernel runner yet.\n"));
-    sender.send(Record.finished(finishedType, 1));
+            "Unknown operation '"
+                + operation
+                + "'; the kernel runner supports status, code, clean, build, exec, input,"
+                + " complete and interrupt.\n"));
+    sender.send(Record.finished("finished", 1));
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 100 ? text : text.substring(0, 100) + "...";
   }
 }

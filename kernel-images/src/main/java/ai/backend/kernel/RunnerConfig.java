@@ -13,6 +13,7 @@ import java.util.Map;
  * @param runtimeType language of the kernel, which selects the driver, such as {@code python}
  * @param runtimePath interpreter that runs the driver, such as {@code /usr/bin/python3}
  * @param driversDir folder that contains one driver folder per runtime type
+ * @param workDir working directory of the driver and of batch commands, the user's home folder
  */
 public record RunnerConfig(
     String bindAddress,
@@ -20,7 +21,8 @@ public record RunnerConfig(
     int portOut,
     String runtimeType,
     String runtimePath,
-    Path driversDir) {
+    Path driversDir,
+    Path workDir) {
 
   public static final String RUNTIME_TYPE = "BACKENDAI_RUNTIME_TYPE";
   public static final String RUNTIME_PATH = "BACKENDAI_RUNTIME_PATH";
@@ -28,6 +30,7 @@ public record RunnerConfig(
   public static final String PORT_IN = "BACKENDAI_RUNNER_PORT_IN";
   public static final String PORT_OUT = "BACKENDAI_RUNNER_PORT_OUT";
   public static final String DRIVERS_DIR = "BACKENDAI_RUNNER_DRIVERS_DIR";
+  public static final String WORK_DIR = "BACKENDAI_RUNNER_WORK_DIR";
 
   public static final String DEFAULT_BIND = "tcp://*";
   public static final int DEFAULT_PORT_IN = 2000;
@@ -35,6 +38,9 @@ public record RunnerConfig(
 
   /** Drivers folder of the runner bundle, which is mounted at /opt/kernel. */
   public static final Path DEFAULT_DRIVERS_DIR = Path.of("/opt/kernel/drivers");
+
+  /** Home folder of the user {@code work} (uid 1000) in every kernel image. */
+  public static final Path DEFAULT_WORK_DIR = Path.of("/home/work");
 
   /**
    * Reads the settings from environment variables.
@@ -47,14 +53,14 @@ public record RunnerConfig(
     String bind = env.getOrDefault(BIND, DEFAULT_BIND);
     int portIn = port(env, PORT_IN, DEFAULT_PORT_IN);
     int portOut = port(env, PORT_OUT, DEFAULT_PORT_OUT);
-    String driversDir = env.get(DRIVERS_DIR);
     return new RunnerConfig(
         bind,
         portIn,
         portOut,
         runtimeType,
         runtimePath,
-        driversDir == null || driversDir.isBlank() ? DEFAULT_DRIVERS_DIR : Path.of(driversDir));
+        path(env, DRIVERS_DIR, DEFAULT_DRIVERS_DIR),
+        path(env, WORK_DIR, DEFAULT_WORK_DIR));
   }
 
   /** Returns the address that the PULL socket binds to. */
@@ -74,6 +80,11 @@ public record RunnerConfig(
           "Missing environment variable " + name + "; the agent sets it from the image labels.");
     }
     return value;
+  }
+
+  private static Path path(Map<String, String> env, String name, Path defaultPath) {
+    String value = env.get(name);
+    return value == null || value.isBlank() ? defaultPath : Path.of(value);
   }
 
   private static int port(Map<String, String> env, String name, int defaultPort) {

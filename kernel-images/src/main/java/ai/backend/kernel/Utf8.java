@@ -3,12 +3,13 @@ package ai.backend.kernel;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** UTF-8 encoding that never produces invalid bytes. */
+/** UTF-8 encoding that never produces invalid bytes, and decoding that never fails. */
 final class Utf8 {
 
   private static final byte[] REPLACEMENT_CHARACTER = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
@@ -46,5 +47,44 @@ final class Utf8 {
       }
     }
     return false;
+  }
+
+  /**
+   * Incremental UTF-8 decoder for a byte stream that arrives in pieces, such as a process's output.
+   * A character split across two pieces is decoded once its last byte arrives, and each invalid
+   * byte sequence becomes U+FFFD. Not thread-safe.
+   */
+  static final class Decoder {
+
+    /** Bytes of an incomplete character at the end of the last piece, at most 3. */
+    private ByteBuffer pending = ByteBuffer.allocate(0);
+
+    private final CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(CodingErrorAction.REPLACE);
+
+    /** Returns the text of the complete characters so far, keeping an incomplete last one. */
+    String decode(byte[] bytes, int offset, int length) {
+      ByteBuffer input = ByteBuffer.allocate(pending.remaining() + length);
+      input.put(pending).put(bytes, offset, length).flip();
+      // UTF-8 never decodes to more chars than bytes, replacements included.
+      CharBuffer output = CharBuffer.allocate(input.remaining());
+      decoder.decode(input, output, false);
+      // A copy, so the piece's buffer is not kept alive by the few pending bytes.
+      pending = ByteBuffer.allocate(input.remaining()).put(input).flip();
+      return output.flip().toString();
+    }
+
+    /** Returns U+FFFD for an incomplete character left at the end, and resets the decoder. */
+    String finish() {
+      CharBuffer output = CharBuffer.allocate(pending.remaining() + 1);
+      decoder.decode(pending, output, true);
+      decoder.flush(output);
+      decoder.reset();
+      pending = ByteBuffer.allocate(0);
+      return output.flip().toString();
+    }
   }
 }

@@ -3,28 +3,23 @@ package ai.backend.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import ai.backend.kernel.RunnerHarness.Run;
 import ai.backend.kernel.tools.RunnerClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the kernel runner in this JVM with the host's Python and the driver from the source tree,
@@ -32,67 +27,25 @@ import org.junit.jupiter.api.Test;
  */
 class KernelRunnerTest {
 
-  private static final String PYTHON = "/usr/bin/python3";
-
-  /** Maximum wait for the records of one request. The runs in these tests take milliseconds. */
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-
-  private KernelRunner runner;
-  private RunnerClient client;
-
-  /** Records of one run, up to and including its finished record. */
-  private record Run(List<Record> records, int exitCode) {
-
-    String stdout() {
-      return text("stdout");
-    }
-
-    String stderr() {
-      return text("stderr");
-    }
-
-    private String text(String type) {
-      return records.stream()
-          .filter(r -> r.type().equals(type))
-          .map(Record::payload)
-          .collect(Collectors.joining());
-    }
-  }
+  @TempDir Path workDir;
+  private RunnerHarness harness;
 
   @BeforeAll
   static void checkPython() {
-    assertTrue(Files.isExecutable(Path.of(PYTHON)), "The tests need Python 3 at " + PYTHON);
+    assertTrue(
+        Files.isExecutable(Path.of(RunnerHarness.PYTHON)),
+        "The tests need Python 3 at " + RunnerHarness.PYTHON);
   }
 
   @BeforeEach
   void startRunner() throws IOException {
-    startRunner(PYTHON);
-    awaitReady();
-  }
-
-  private void startRunner(String runtimePath) throws IOException {
-    int[] ports = freeLoopbackPorts();
-    Map<String, String> env = new HashMap<>();
-    env.put(RunnerConfig.RUNTIME_TYPE, "python");
-    env.put(RunnerConfig.RUNTIME_PATH, runtimePath);
-    env.put(RunnerConfig.BIND, "tcp://127.0.0.1");
-    env.put(RunnerConfig.PORT_IN, Integer.toString(ports[0]));
-    env.put(RunnerConfig.PORT_OUT, Integer.toString(ports[1]));
-    env.put(
-        RunnerConfig.DRIVERS_DIR,
-        System.getenv().getOrDefault("BACKENDAI_TEST_DRIVERS_DIR", "drivers"));
-    runner = new KernelRunner(RunnerConfig.fromEnvironment(env));
-    runner.start();
-    client = new RunnerClient("127.0.0.1", ports[0], ports[1]);
+    harness = RunnerHarness.startPython(workDir);
   }
 
   @AfterEach
   void stopRunner() {
-    if (client != null) {
-      client.close();
-    }
-    if (runner != null) {
-      runner.close();
+    if (harness != null) {
+      harness.close();
     }
   }
 
@@ -200,6 +153,26 @@ class KernelRunnerTest {
   }
 
   @Test
+  void forkedChildrenPrintThroughPipes() {
+    Run run =
+        run(
+            """
+            import multiprocessing
+            def square(x):
+                print('child', x, flush=True)
+                return x * x
+            with multiprocessing.get_context('fork').Pool(2) as pool:
+                print(sorted(pool.map(square, [1, 2, 3])))
+            """);
+    assertEquals(0, run.exitCode(), run.stderr());
+    assertTrue(run.stdout().endsWith("[1, 4, 9]\n"), run.stdout());
+    for (int i = 1; i <= 3; i++) {
+      assertTrue(run.stdout().contains("child " + i + "\n"), run.stdout());
+    }
+    assertEquals("after\n", run("print('after')").stdout());
+  }
+
+  @Test
   void largeOutputArrivesComplete() {
     Run longLine = run("print('x' * 200000)");
     assertEquals("x".repeat(200000) + "\n", longLine.stdout());
@@ -212,11 +185,11 @@ class KernelRunnerTest {
 
   @Test
   void interruptStopsBusyLoopAndNextRunWorks() {
-    client.send("code", "print('started', flush=True)\nwhile True:\n    pass\n");
+    harness.client.send("code", "print('started', flush=True)\nwhile True:\n    pass\n");
     List<Record> records = new ArrayList<>(awaitRecord(r -> r.type().equals("stdout")));
     assertEquals("started\n", records.get(records.size() - 1).payload());
 
-    client.send("interrupt", "");
+    harness.client.send("interrupt", "");
     records.addAll(awaitRecord(r -> r.type().equals("finished")));
     Run interrupted = new Run(records, RunnerClient.exitCode(records.get(records.size() - 1)));
     assertEquals(130, interrupted.exitCode());
@@ -229,9 +202,9 @@ class KernelRunnerTest {
 
   @Test
   void interruptStopsSleep() {
-    client.send("code", "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n");
+    harness.client.send("code", "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n");
     awaitRecord(r -> r.type().equals("stdout"));
-    client.send("interrupt", "");
+    harness.client.send("interrupt", "");
     List<Record> records = awaitRecord(r -> r.type().equals("finished"));
     assertEquals(130, RunnerClient.exitCode(records.get(records.size() - 1)));
   }
@@ -249,18 +222,18 @@ class KernelRunnerTest {
   }
 
   @Test
-  void unsupportedOperationsEndWithExitCodeOne() {
-    for (String[] operation :
-        new String[][] {
-          {"exec", "finished"}, {"complete", "finished"}, {"build", "build-finished"}
-        }) {
-      client.send(operation[0], "*");
-      List<Record> records = awaitRecord(r -> r.type().equals(operation[1]));
-      Record stderr = records.get(records.size() - 2);
-      assertEquals("stderr", stderr.type());
-      assertTrue(stderr.payload().contains("not supported"), stderr.payload());
-      assertEquals(1, RunnerClient.exitCode(records.get(records.size() - 1)));
-    }
+  void unknownOperationEndsWithExitCodeOne() {
+    Run run = harness.request("frobnicate", "", "finished");
+    assertEquals(1, run.exitCode());
+    assertTrue(run.stderr().contains("'frobnicate'"), run.stderr());
+
+    assertEquals("still here\n", run("print('still here')").stdout());
+  }
+
+  @Test
+  void codeRunsInWorkDir() throws IOException {
+    Run run = run("import os\nprint(os.getcwd())");
+    assertEquals(workDir.toRealPath().toString() + "\n", run.stdout());
   }
 
   @Test
@@ -279,7 +252,8 @@ class KernelRunnerTest {
   @Test
   void missingInterpreterFailsRunsAtOnce() throws IOException {
     stopRunner();
-    startRunner("/nonexistent/python3");
+    harness =
+        RunnerHarness.start("python", "/nonexistent/python3", RunnerHarness.driversDir(), workDir);
 
     Run run = run("print('never')");
     assertEquals(1, run.exitCode());
@@ -298,10 +272,10 @@ class KernelRunnerTest {
     long driverPid = Long.parseLong(pids[0]);
     long childPid = Long.parseLong(pids[1]);
 
-    runner.close();
+    harness.runner.close();
 
     for (long pid : new long[] {driverPid, childPid}) {
-      Instant deadline = Instant.now().plus(TIMEOUT);
+      Instant deadline = Instant.now().plus(RunnerHarness.TIMEOUT);
       while (isAlive(pid) && Instant.now().isBefore(deadline)) {
         Thread.sleep(50);
       }
@@ -315,33 +289,15 @@ class KernelRunnerTest {
   }
 
   private void awaitReady() {
-    client.send("status", "");
-    List<Record> records = awaitRecord(r -> r.type().equals("status"));
-    assertEquals(1, records.size(), "records before status: " + records);
-    assertEquals("{\"ready\":true}", records.get(0).payload());
+    harness.awaitReady();
   }
 
   private Run run(String code) {
-    client.send("code", code);
-    List<Record> records = awaitRecord(r -> r.type().equals("finished"));
-    return new Run(records, RunnerClient.exitCode(records.get(records.size() - 1)));
+    return harness.run(code);
   }
 
-  /** Receives records until one matches, and returns all of them, failing at the deadline. */
-  private List<Record> awaitRecord(Predicate<Record> last) {
-    List<Record> records = new ArrayList<>();
-    Instant deadline = Instant.now().plus(TIMEOUT);
-    while (Instant.now().isBefore(deadline)) {
-      Record record = client.receive(Duration.between(Instant.now(), deadline));
-      if (record == null) {
-        break;
-      }
-      records.add(record);
-      if (last.test(record)) {
-        return records;
-      }
-    }
-    return fail("No expected record within " + TIMEOUT.toSeconds() + " s; received: " + records);
+  private List<Record> awaitRecord(java.util.function.Predicate<Record> last) {
+    return harness.awaitRecord(last);
   }
 
   private static List<Record> outputRecords(Run run) {
@@ -350,26 +306,7 @@ class KernelRunnerTest {
         .toList();
   }
 
-  /** Joins adjacent records of one type, because how writes are batched may vary. */
   private static List<Record> mergeAdjacent(List<Record> records) {
-    List<Record> merged = new ArrayList<>();
-    for (Record record : records) {
-      int lastIndex = merged.size() - 1;
-      if (lastIndex >= 0 && merged.get(lastIndex).type().equals(record.type())) {
-        Record previous = merged.get(lastIndex);
-        merged.set(lastIndex, new Record(record.type(), previous.payload() + record.payload()));
-      } else {
-        merged.add(record);
-      }
-    }
-    return merged;
-  }
-
-  private static int[] freeLoopbackPorts() throws IOException {
-    InetAddress loopback = InetAddress.getLoopbackAddress();
-    try (ServerSocket first = new ServerSocket(0, 1, loopback);
-        ServerSocket second = new ServerSocket(0, 1, loopback)) {
-      return new int[] {first.getLocalPort(), second.getLocalPort()};
-    }
+    return RunnerHarness.mergeAdjacent(records);
   }
 }

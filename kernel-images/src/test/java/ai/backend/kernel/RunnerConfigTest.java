@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RunnerConfigTest {
 
@@ -20,6 +24,7 @@ class RunnerConfigTest {
     assertEquals("tcp://*:2000", config.inEndpoint());
     assertEquals("tcp://*:2001", config.outEndpoint());
     assertEquals(Path.of("/opt/kernel/drivers"), config.driversDir());
+    assertEquals(Path.of("/home/work"), config.workDir());
   }
 
   @Test
@@ -32,11 +37,14 @@ class RunnerConfigTest {
                 RunnerConfig.BIND, "tcp://127.0.0.1",
                 RunnerConfig.PORT_IN, "12000",
                 RunnerConfig.PORT_OUT, "12001",
-                RunnerConfig.DRIVERS_DIR, "/tmp/drivers"));
+                RunnerConfig.DRIVERS_DIR, "/tmp/drivers",
+                RunnerConfig.WORK_DIR, "/tmp/work"));
     assertEquals("tcp://127.0.0.1:12000", config.inEndpoint());
     assertEquals("tcp://127.0.0.1:12001", config.outEndpoint());
+    assertEquals("/tmp/work", config.workDir().toString());
     assertEquals(
-        List.of("/opt/python/bin/python3", "-u", "/tmp/drivers/python/driver.py"),
+        Optional.of(
+            List.of("/opt/python/bin/python3", "-u", "-B", "/tmp/drivers/python/driver.py")),
         DriverCommand.forConfig(config));
   }
 
@@ -70,5 +78,42 @@ class RunnerConfigTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> DriverCommand.forConfig(config));
     assertTrue(e.getMessage().contains("'cobol'"), e.getMessage());
+  }
+
+  @Test
+  void batchOnlyRuntimeHasNoDriver(@TempDir Path driversDir) throws IOException {
+    Files.createDirectories(driversDir.resolve("c"));
+    Files.writeString(driversDir.resolve("c/batch.properties"), "build=gcc main.c\nexec=./a.out\n");
+    Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+    env.put(RunnerConfig.RUNTIME_TYPE, "c");
+    env.put(RunnerConfig.DRIVERS_DIR, driversDir.toString());
+    assertEquals(Optional.empty(), DriverCommand.forConfig(RunnerConfig.fromEnvironment(env)));
+
+    BatchDefaults defaults = BatchDefaults.load(driversDir, "c");
+    assertEquals(Optional.of("gcc main.c"), defaults.command("build"));
+    assertEquals(Optional.of("./a.out"), defaults.command("exec"));
+    assertEquals(Optional.empty(), defaults.command("clean"));
+  }
+
+  @Test
+  void nodejsDriverStartsThroughSetsid() {
+    Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+    env.put(RunnerConfig.RUNTIME_TYPE, "nodejs");
+    env.put(RunnerConfig.RUNTIME_PATH, "/usr/bin/node");
+    List<String> command = DriverCommand.forConfig(RunnerConfig.fromEnvironment(env)).orElseThrow();
+    assertTrue(command.get(0).endsWith("setsid"), command.toString());
+    assertEquals(
+        List.of("/usr/bin/node", "/opt/kernel/drivers/nodejs/driver.js"), command.subList(1, 3));
+  }
+
+  @Test
+  void pythonBatchDefaultsRunMainPy() {
+    BatchDefaults defaults =
+        BatchDefaults.load(
+            Path.of(System.getenv().getOrDefault("BACKENDAI_TEST_DRIVERS_DIR", "drivers")),
+            "python");
+    assertEquals(Optional.of(""), defaults.command("clean"));
+    assertEquals(Optional.of(""), defaults.command("build"));
+    assertEquals(Optional.of("python3 main.py"), defaults.command("exec"));
   }
 }
