@@ -24,8 +24,20 @@ final class ItSupport {
   private String accessKey;
   private String secretKey;
 
+  private static final ItSupport SHARED =
+      new ItSupport("it-agent-" + ProcessHandle.current().pid());
+
   ItSupport(String agentId) {
     this.agentId = agentId;
+  }
+
+  /**
+   * Returns the agent that every test class of this JVM shares. The manager's registry outlives
+   * each class's deployment, so an agent stopped by one class would still look ALIVE to the next
+   * until its heartbeat timeout and could be handed that class's sessions.
+   */
+  static ItSupport shared() {
+    return SHARED;
   }
 
   String agentId() {
@@ -87,6 +99,27 @@ final class ItSupport {
     builder.environment().put("BACKEND_AGENT_BROKER_PASSWORD", broker.getProperty("password"));
     builder.redirectErrorStream(true).redirectOutput(agentLog.toFile());
     agent = builder.start();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    stopAndCollectLeftovers();
+                  } catch (Exception e) {
+                    System.err.println("cannot stop the test agent " + agentId + ": " + e);
+                  }
+                }));
+  }
+
+  /** Waits until no container of this agent is left, and returns what is still there then. */
+  List<String> awaitNoContainers() throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    List<String> left = containersWithLabel("ai.backend.agent-id=" + agentId);
+    while (!left.isEmpty() && System.nanoTime() < end) {
+      Thread.sleep(250);
+      left = containersWithLabel("ai.backend.agent-id=" + agentId);
+    }
+    return left;
   }
 
   /** Stops the agent and returns the containers it left behind, after removing them. */

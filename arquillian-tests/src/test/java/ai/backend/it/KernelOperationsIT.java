@@ -50,8 +50,8 @@ import org.xml.sax.InputSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KernelOperationsIT {
 
-  private static final String AGENT_ID = "it-ops-agent-" + ProcessHandle.current().pid();
-  private static final ItSupport IT = new ItSupport(AGENT_ID);
+  private static final ItSupport IT = ItSupport.shared();
+  private static final String AGENT_ID = IT.agentId();
   private static String session;
 
   private final SignedHttp http = new SignedHttp(ItSupport.ENDPOINT);
@@ -67,12 +67,8 @@ class KernelOperationsIT {
     if (session != null) {
       new SignedHttp(ItSupport.ENDPOINT)
           .send("DELETE", "/session/" + session, null, IT.accessKey(), IT.secretKey());
-      IT.waitFor(
-          "the kernel containers to be removed",
-          Duration.ofSeconds(30),
-          () -> ItSupport.containersWithLabel("ai.backend.agent-id=" + AGENT_ID).isEmpty());
     }
-    assertEquals(List.of(), IT.stopAndCollectLeftovers(), "containers left by agent " + AGENT_ID);
+    assertEquals(List.of(), IT.awaitNoContainers(), "containers left by agent " + AGENT_ID);
   }
 
   private SignedHttp.Reply call(String method, String path, Object body) throws Exception {
@@ -259,11 +255,23 @@ class KernelOperationsIT {
   @Order(8)
   void batchModeBuildsAndRuns() throws Exception {
     multipart("main.py", "print('batch', 6 * 7)\n".getBytes(StandardCharsets.UTF_8));
-    JsonNode result =
-        execute("batch", "", "batch-" + UUID.randomUUID(), Map.of("build", "*", "exec", "*"));
+    String runId = "batch-" + UUID.randomUUID();
+    Map<String, Object> options = Map.of("build", "*", "exec", "*");
+    JsonNode result = execute("batch", "", runId, options);
+    StringBuilder out = new StringBuilder(stream(result, "stdout"));
+    // Each finished step returns; the client continues until the run is finished.
+    List<String> statuses = new java.util.ArrayList<>(List.of(result.get("status").asText()));
+    while (List.of("continued", "clean-finished", "build-finished")
+            .contains(statuses.get(statuses.size() - 1))
+        && result.get("exitCode").asInt(0) == 0) {
+      result = execute("continue", "", runId, options);
+      out.append(stream(result, "stdout"));
+      statuses.add(result.get("status").asText());
+    }
+    assertTrue(statuses.contains("build-finished"), statuses.toString());
     assertEquals("finished", result.get("status").asText(), result.toString());
     assertEquals(0, result.get("exitCode").asInt());
-    assertTrue(stream(result, "stdout").contains("batch 42"), result.toString());
+    assertTrue(out.toString().contains("batch 42"), out.toString());
   }
 
   @Test

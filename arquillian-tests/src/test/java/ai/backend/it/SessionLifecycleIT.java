@@ -31,11 +31,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SessionLifecycleIT {
 
-  private static final String AGENT_ID = "it-agent-" + ProcessHandle.current().pid();
+  private static final ItSupport IT = ItSupport.shared();
+  private static final String AGENT_ID = IT.agentId();
   private static final String ENDPOINT = ItSupport.ENDPOINT;
   private static final Duration START_DEADLINE = Duration.ofSeconds(120);
 
-  private static final ItSupport IT = new ItSupport(AGENT_ID);
   private static String adminKey;
   private static String adminSecret;
   private static String sessionId;
@@ -57,8 +57,8 @@ class SessionLifecycleIT {
   }
 
   @AfterAll
-  static void stopAgentAndCheckContainers() throws Exception {
-    assertEquals(List.of(), IT.stopAndCollectLeftovers(), "containers left by agent " + AGENT_ID);
+  static void checkNoContainerLeft() throws Exception {
+    assertEquals(List.of(), IT.awaitNoContainers(), "containers left by agent " + AGENT_ID);
   }
 
   @Test
