@@ -106,16 +106,18 @@ probe() {
 probe_has_batch() {
     local usage_text
     usage_text=$(probe "$1" --help 2>&1 || true)
-    grep --quiet -- '--exec' <<<"$usage_text"
+    grep --quiet -- '--operation' <<<"$usage_text"
 }
 
-# Runs the default build and exec commands and prints the records. The probe's exit code is the
-# one of the last step that ran.
-# TODO: The option names --build and --exec are a proposal to the runner's author, because
-# RunnerProbe had no batch options when this script was written. Until it has them, the batch
-# checks are skipped.
+# Runs the default build and then the default exec command, and prints the records of both.
+# Returns the build's exit code when the build fails, else the exec's.
 run_batch() {
-    probe "$1" --build '*' --exec '*' 2>&1
+    local build_code=0
+    probe "$1" --operation build '*' 2>&1 || build_code=$?
+    if [ "$build_code" -ne 0 ]; then
+        return "$build_code"
+    fi
+    probe "$1" --operation exec '*' 2>&1
 }
 
 # Copies the files of an example folder into /home/work, after removing what earlier checks
@@ -216,7 +218,7 @@ test_language() {
     else
         skipped=$((skipped + 2))
         log "SKIP $language batch hello, $language batch fail: RunnerProbe in $bundle has no" \
-            "batch options (--build, --exec)"
+            "batch option (--operation)"
     fi
 
     if [[ " $features " == *" query "* ]]; then
