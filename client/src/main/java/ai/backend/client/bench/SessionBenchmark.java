@@ -19,6 +19,10 @@ import java.util.Map;
  */
 public final class SessionBenchmark {
 
+  /** Query-mode languages besides Python: image alias, code, and the output it prints. */
+  private static final List<List<String>> OTHER_LANGUAGES =
+      List.of(List.of("nodejs", "console.log(1)", "1\n"), List.of("r", "cat(1, '\\n')", "1 \n"));
+
   private SessionBenchmark() {}
 
   public static void main(String[] args) {
@@ -62,6 +66,37 @@ public final class SessionBenchmark {
     System.out.printf(
         "execute print(1) over %d runs: p50 %.1f ms, p99 %.1f ms%n",
         runs, percentile(executeMillis, 50), percentile(executeMillis, 99));
+    for (List<String> language : OTHER_LANGUAGES) {
+      benchmarkLanguage(client, language.get(0), language.get(1), language.get(2), runs);
+    }
+  }
+
+  private static void benchmarkLanguage(
+      BackendClient client, String image, String code, String expected, int runs) {
+    SessionCreated created =
+        client.createSession(
+            SessionSpec.of(image).withResources(Map.of("cpu", "1", "mem", "512m")));
+    List<Double> millis = new ArrayList<>();
+    try {
+      client.waitUntilRunning(created.sessionId(), Duration.ofSeconds(120));
+      for (int i = 0; i < runs + 10; i++) {
+        long begin = System.nanoTime();
+        ExecutionResult result =
+            client.execute(
+                created.sessionId(), ExecutionMode.QUERY, code, BackendClient.newRunId(), null);
+        if (!expected.equals(result.stdout())) {
+          throw new IllegalStateException("unexpected output in " + image + ": " + result);
+        }
+        if (i >= 10) {
+          millis.add((System.nanoTime() - begin) / 1e6);
+        }
+      }
+    } finally {
+      destroyAndWait(client, created.sessionId());
+    }
+    System.out.printf(
+        "execute in %s over %d runs: p50 %.1f ms, p99 %.1f ms%n",
+        image, runs, percentile(millis, 50), percentile(millis, 99));
   }
 
   /** Destroys a session and waits until its resources are free for the next one. */
