@@ -145,9 +145,9 @@ class KernelOperationsIT {
   @Order(3)
   void inputRoundTrip() throws Exception {
     String runId = "input-" + UUID.randomUUID();
-    JsonNode asked = execute("query", "name = input('name? ')\nprint('hi', name)", runId, Map.of());
-    assertEquals("waiting-input", asked.get("status").asText(), asked.toString());
-    assertFalse(asked.get("options").get("isPassword").asBoolean());
+    JsonNode prompted = execute("query", "name = input('name? ')\nprint('hi', name)", runId, Map.of());
+    assertEquals("waiting-input", prompted.get("status").asText(), prompted.toString());
+    assertFalse(prompted.get("options").get("isPassword").asBoolean());
     JsonNode done = execute("input", "ada", runId, Map.of());
     assertEquals("finished", done.get("status").asText(), done.toString());
     assertTrue(stream(done, "stdout").contains("hi ada"), done.toString());

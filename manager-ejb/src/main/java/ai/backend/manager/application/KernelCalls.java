@@ -15,7 +15,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Request-reply calls to the agent of a RUNNING session of the caller: execute, interrupt, restart,
- * files and logs. It holds no transaction while it waits for the agent.
+ * files and logs. It keeps no transaction open while it waits for the agent.
  */
 @Stateless
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
