@@ -10,40 +10,40 @@ public final class ManagerSettings {
 
   private ManagerSettings() {}
 
-  /** How long an execute call collects output before it returns {@code continued}. */
+  /** Returns how long an execute call collects output before it returns {@code continued}. */
   public static Duration flushTimeout() {
     return Duration.ofMillis(longProperty("backendai.execute.flush-timeout-ms", 5_000));
   }
 
-  /** How long past the flush timeout the manager waits for the agent's reply. */
+  /** Returns how long past the flush timeout the manager waits for the agent's reply. */
   public static Duration agentReplyMargin() {
     return Duration.ofMillis(longProperty("backendai.execute.reply-margin-ms", 15_000));
   }
 
-  /** How long a scheduled session may wait for its agent to report the kernel started. */
+  /** Returns how long a scheduled session may wait for its agent to report the kernel started. */
   public static Duration kernelStartTimeout() {
     return Duration.ofSeconds(longProperty("backendai.kernel.start-timeout-seconds", 180));
   }
 
-  /** How long an agent may stay silent before it is marked LOST. */
+  /** Returns how long an agent may stay silent before it is marked LOST. */
   public static Duration agentHeartbeatTimeout() {
     return Duration.ofSeconds(longProperty("backendai.agent.heartbeat-timeout-seconds", 30));
   }
 
   /**
-   * How long a run may take before it ends with {@code exec-timeout} when the request sets no
+   * Returns how long a run may take before it ends with {@code exec-timeout} when the request sets no
    * {@code execTimeout}; zero means no limit.
    */
   public static Duration defaultExecTimeout() {
     return Duration.ofSeconds(longProperty("backendai.execute.default-timeout-seconds", 3600));
   }
 
-  /** Largest total size of the files of one upload, in bytes. */
+  /** Returns the largest total size of the files of one upload, in bytes. */
   public static long maxUploadBytes() {
     return longProperty("backendai.files.max-upload-bytes", 64L << 20);
   }
 
-  /** Largest code payload of one execute call, in bytes. */
+  /** Returns the largest code payload of one execute call, in bytes. */
   public static int maxCodeBytes() {
     return (int) longProperty("backendai.execute.max-code-bytes", 1 << 20);
   }

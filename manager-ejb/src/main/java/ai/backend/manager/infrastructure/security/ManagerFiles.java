@@ -16,20 +16,20 @@ public final class ManagerFiles {
 
   private ManagerFiles() {}
 
-  /** Folder for the manager's own files inside WildFly's data folder. */
+  /** Returns the folder for the manager's own files inside WildFly's data folder. */
   public static Path dataDir() {
     String base = System.getProperty("jboss.server.data.dir", System.getProperty("java.io.tmpdir"));
     return Path.of(base, "backendai");
   }
 
-  /** The master key file, overridable with the system property backendai.master-key.file. */
+  /** Returns the master key file, overridable with the system property backendai.master-key.file. */
   public static Path masterKeyFile() {
     String override = System.getProperty("backendai.master-key.file");
     return override != null ? Path.of(override) : dataDir().resolve("master.key");
   }
 
   /**
-   * The file that receives the admin keypair on the first start, overridable with the system
+   * Returns the file that receives the admin keypair on the first start, overridable with the system
    * property backendai.keypair.file.
    */
   public static Path adminKeypairFile() {
