@@ -242,6 +242,8 @@ class KernelOperationsIT {
         "query", "import os\nos.symlink('/tmp', 'escape')", "link-" + UUID.randomUUID(), Map.of());
     HttpResponse<byte[]> throughLink = multipart("escape/evil.txt", new byte[] {1});
     assertEquals(400, throughLink.statusCode());
+    HttpResponse<byte[]> linkDownload = raw("GET", "/session/" + session + "/download?file=escape");
+    assertEquals(400, linkDownload.statusCode());
     JsonNode check =
         execute(
             "query",

@@ -154,6 +154,7 @@ public class KernelOperations {
         Base64.getDecoder()
             .decode(KernelCalls.expect(reply, AgentReply.FilesArchive.class).tarBase64());
     if (checked.size() == 1) {
+      rejectSymbolicLink(tar, checked.get(0));
       byte[] single = singleRegularFile(tar);
       if (single != null) {
         String path = checked.get(0);
@@ -163,11 +164,31 @@ public class KernelOperations {
     return new Download("files.tar", true, tar);
   }
 
+  /**
+   * Rejects the download of a single symbolic link: links are never followed, and a link on its own
+   * has no content to return.
+   */
+  private static void rejectSymbolicLink(byte[] tar, String path) throws ManagerException {
+    try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+      TarArchiveEntry entry = in.getNextEntry();
+      if (entry != null && (entry.isSymbolicLink() || entry.isLink())) {
+        throw ManagerException.invalidParameters(
+            "'"
+                + ManagerException.shorten(path)
+                + "' is a link to '"
+                + ManagerException.shorten(entry.getLinkName())
+                + "', and links are not followed; download the file itself");
+      }
+    } catch (IOException e) {
+      throw ManagerException.agentFailed(502, "the agent sent an unreadable tar archive");
+    }
+  }
+
   /** Returns the bytes of the only entry of a tar archive when it is a regular file. */
   private static byte[] singleRegularFile(byte[] tar) throws ManagerException {
     try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
       TarArchiveEntry entry = in.getNextEntry();
-      if (entry == null || !entry.isFile()) {
+      if (entry == null || !entry.isFile() || entry.isSymbolicLink() || entry.isLink()) {
         return null;
       }
       byte[] content = in.readAllBytes();

@@ -31,8 +31,8 @@ public final class ManagerSettings {
   }
 
   /**
-   * Returns how long a run may take before it ends with {@code exec-timeout} when the request sets no
-   * {@code execTimeout}; zero means no limit.
+   * Returns how long a run may take before it ends with {@code exec-timeout} when the request sets
+   * no {@code execTimeout}; zero means no limit.
    */
   public static Duration defaultExecTimeout() {
     return Duration.ofSeconds(longProperty("backendai.execute.default-timeout-seconds", 3600));

@@ -22,15 +22,17 @@ public final class ManagerFiles {
     return Path.of(base, "backendai");
   }
 
-  /** Returns the master key file, overridable with the system property backendai.master-key.file. */
+  /**
+   * Returns the master key file, overridable with the system property backendai.master-key.file.
+   */
   public static Path masterKeyFile() {
     String override = System.getProperty("backendai.master-key.file");
     return override != null ? Path.of(override) : dataDir().resolve("master.key");
   }
 
   /**
-   * Returns the file that receives the admin keypair on the first start, overridable with the system
-   * property backendai.keypair.file.
+   * Returns the file that receives the admin keypair on the first start, overridable with the
+   * system property backendai.keypair.file.
    */
   public static Path adminKeypairFile() {
     String override = System.getProperty("backendai.keypair.file");
