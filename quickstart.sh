@@ -60,14 +60,15 @@ echo "== Running code in a Python session"
 export BACKEND_KEYPAIR_FILE="$var/admin-keypair.properties"
 deadline=$((SECONDS + 60))
 # The agent reports its images with its first heartbeat; until then the image is unknown.
-until bin/bai run python -c 'import sys, platform; print("Hello from Python", platform.python_version(), "in a container; 6 * 7 =", 6 * 7)'; do
+until bin/bai images 2>/dev/null | grep -q '^backendai/python:'; do
     if [ $SECONDS -ge $deadline ]; then
-        echo "quickstart: the example did not run; see $agent_log and var/wildfly-*/standalone/log/server.log" >&2
+        echo "quickstart: the agent did not report the python image within 60 s; see $agent_log" >&2
         exit 1
     fi
     agent_running || { echo "quickstart: the agent exited; see $agent_log" >&2; exit 1; }
-    sleep 3
+    sleep 1
 done
+bin/bai run python -c 'import sys, platform; print("Hello from Python", platform.python_version(), "in a container; 6 * 7 =", 6 * 7)'
 
 cat <<MSG
 
