@@ -48,6 +48,23 @@ class BatchModeTest {
   }
 
   @Test
+  void execDefaultRunsOnlyPyFile() throws IOException {
+    Files.writeString(workDir.resolve("job.py"), "import sys\nprint('from', sys.argv[0])\n");
+    Run run = harness.request("exec", "*", "finished");
+    assertEquals("from job.py\n", run.stdout());
+    assertEquals(0, run.exitCode());
+  }
+
+  @Test
+  void execDefaultFailsWithoutEntryFile() throws IOException {
+    Files.writeString(workDir.resolve("a.py"), "print('a')\n");
+    Files.writeString(workDir.resolve("b.py"), "print('b')\n");
+    Run run = harness.request("exec", "*", "finished");
+    assertEquals(2, run.exitCode());
+    assertTrue(run.stderr().contains("name the program with --exec"), run.stderr());
+  }
+
+  @Test
   void cleanAndBuildDefaultsDoNothing() {
     Run clean = harness.request("clean", "*", "clean-finished");
     assertEquals(List.of(Record.finished("clean-finished", 0)), clean.records());

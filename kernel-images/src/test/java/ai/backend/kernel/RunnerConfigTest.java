@@ -114,6 +114,7 @@ class RunnerConfigTest {
             "python");
     assertEquals(Optional.of(""), defaults.command("clean"));
     assertEquals(Optional.of(""), defaults.command("build"));
-    assertEquals(Optional.of("python3 main.py"), defaults.command("exec"));
+    String exec = defaults.command("exec").orElseThrow();
+    assertTrue(exec.startsWith("if [ -f main.py ]; then exec python3 main.py; fi;"), exec);
   }
 }
