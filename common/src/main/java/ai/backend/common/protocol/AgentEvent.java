@@ -48,7 +48,7 @@ public sealed interface AgentEvent {
   /** A kernel image present on the agent, with its Backend.AI labels. */
   record ImageInfo(String name, String id, long sizeBytes, Map<String, String> labels) {}
 
-  /** The kernel's container runs and its runner answered. */
+  /** The kernel's container runs and its runner reported ready. */
   record KernelStarted(String agentId, String sessionId, String kernelId, String containerId)
       implements AgentEvent {}
 

@@ -31,8 +31,8 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Applies agent events: heartbeats keep the registry and the image list current and reconcile what
- * the agent runs with what the manager knows; kernel events move sessions along their lifecycle.
+ * Applies agent events. Heartbeats keep the registry and the image list current and reconcile the
+ * agent's containers with the manager's records. Kernel events move sessions along their lifecycle.
  */
 @Stateless
 public class AgentRegistry {

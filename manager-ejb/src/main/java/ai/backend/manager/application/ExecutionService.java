@@ -14,8 +14,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Runs code in a session's kernel through its agent. It holds no transaction while it waits for the
- * agent, so a long run never keeps database rows locked.
+ * Runs code in a session's kernel through its agent. It keeps no transaction open while it waits
+ * for the agent, so a long run never keeps database rows locked.
  */
 @Stateless
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
@@ -29,7 +29,7 @@ public class ExecutionService {
 
   @EJB private KernelCalls kernels;
 
-  /** What a user asks for in one execute call. */
+  /** A user's request for one execute call. */
   public record ExecuteRequest(
       String mode, String code, String runId, Map<String, Object> options) {}
 

@@ -34,7 +34,7 @@ public class SchedulingService {
   private static final Logger LOG = Logger.getLogger(SchedulingService.class);
   private static final int BATCH = 50;
 
-  /** Hibernate's lock timeout value that asks for SKIP LOCKED. */
+  /** Hibernate's lock timeout value that requests SKIP LOCKED. */
   private static final int SKIP_LOCKED = -2;
 
   @PersistenceContext(unitName = "backendai")

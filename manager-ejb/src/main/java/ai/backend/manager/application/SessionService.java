@@ -281,8 +281,8 @@ public class SessionService {
   }
 
   /**
-   * Destroys a session: a pending one is cancelled at once, a placed one is marked TERMINATING and
-   * its agent told to remove the container.
+   * Destroys a session. A pending one is cancelled at once, and a placed one is marked TERMINATING
+   * while its agent receives a command to remove the container.
    */
   public SessionView destroy(String accessKey, String idOrName) throws ManagerException {
     // The row lock keeps the scheduler and agent events off this session until commit.

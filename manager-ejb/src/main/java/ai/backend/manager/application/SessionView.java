@@ -28,7 +28,7 @@ public record SessionView(
   /** Copies a session while its transaction is open. */
   public static SessionView of(Session session) {
     Kernel kernel = session.mainKernel();
-    boolean holds = kernel.getStatus().holdsResources();
+    boolean occupies = kernel.getStatus().holdsResources();
     return new SessionView(
         session.getId(),
         session.getName(),
@@ -44,6 +44,6 @@ public record SessionView(
         kernel.getId(),
         kernel.getContainerId(),
         session.getRequestedSlots().toStringMap(),
-        holds ? kernel.getOccupiedSlots().toStringMap() : Map.of());
+        occupies ? kernel.getOccupiedSlots().toStringMap() : Map.of());
   }
 }

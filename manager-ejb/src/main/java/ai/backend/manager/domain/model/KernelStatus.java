@@ -9,7 +9,7 @@ public enum KernelStatus {
   TERMINATED,
   ERROR;
 
-  /** Tells whether the kernel still holds resources on its agent. */
+  /** Tells whether the kernel still occupies resources on its agent. */
   public boolean holdsResources() {
     return this == SCHEDULED || this == RUNNING || this == TERMINATING;
   }

@@ -26,7 +26,7 @@ import java.util.UUID;
 @Table(name = "sessions")
 public class Session {
 
-  /** Longest status message kept; longer ones are cut with an ellipsis. */
+  /** Maximum length of a status message; longer ones are cut with an ellipsis. */
   public static final int MAX_STATUS_INFO = 2000;
 
   @Id

@@ -16,7 +16,7 @@ public enum SessionStatus {
 
   private static final Set<SessionStatus> FINAL = EnumSet.of(TERMINATED, ERROR, CANCELLED);
 
-  /** Tells whether the session has ended and holds no resources. */
+  /** Tells whether the session has ended and occupies no resources. */
   public boolean isFinal() {
     return FINAL.contains(this);
   }

@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Reads heartbeats and kernel events from the agents' queue. A message that cannot be parsed is
- * logged and dropped; a failure while applying one propagates, so the broker redelivers it and,
+ * logged and dropped. A failure while applying one propagates, so the broker redelivers it and,
  * after its redelivery limit, moves it to the dead-letter queue.
  */
 @MessageDriven(

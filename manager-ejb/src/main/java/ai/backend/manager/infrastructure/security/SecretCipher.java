@@ -65,7 +65,7 @@ public class SecretCipher {
         Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
     if (key.length != 32) {
       throw new GeneralSecurityException(
-          "master key " + file + " holds " + key.length + " bytes, expected 32");
+          "master key " + file + " contains " + key.length + " bytes, expected 32");
     }
     return new SecretKeySpec(key, "AES");
   }
