@@ -83,7 +83,13 @@ remove_rootfs() {
 
 build_base() {
     [[ $(id -u) -eq 0 ]] || die "debootstrap needs root; run $0 as root."
-    command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)."
+    if ! command -v debootstrap >/dev/null; then
+        mkdir -p "$build_dir"
+        log "installing Debian's debootstrap"
+        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap; } \
+            > "$build_dir/apt-debootstrap.log" 2>&1 \
+            || die "cannot install debootstrap; see $build_dir/apt-debootstrap.log."
+    fi
     local start=$SECONDS
     log "building $BASE_IMAGE: debootstrap --variant=minbase $SUITE from $MIRROR"
     remove_rootfs
