@@ -243,7 +243,10 @@ public class AgentRegistry {
       kernel.transition(KernelStatus.TERMINATED, reason, now);
     }
     if (session.getStatus() == SessionStatus.TERMINATING) {
-      session.transition(SessionStatus.TERMINATED, reason, now);
+      // The status info of TERMINATING says why the session ended; it stays.
+      String why = session.getStatusInfo();
+      session.transition(
+          SessionStatus.TERMINATED, why == null ? reason : why + " (" + reason + ")", now);
     } else if (!session.getStatus().isFinal()) {
       session.transition(SessionStatus.TERMINATED, "self-terminated: " + reason, now);
     }

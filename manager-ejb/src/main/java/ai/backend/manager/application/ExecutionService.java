@@ -34,7 +34,7 @@ public class ExecutionService {
       String mode, String code, String runId, Map<String, Object> options) {}
 
   /** Runs one execute call and returns the agent's result. */
-  public AgentReply.ExecuteResult execute(String accessKey, String idOrName, ExecuteRequest request)
+  public AgentReply.ExecuteResult execute(Caller caller, String idOrName, ExecuteRequest request)
       throws ManagerException {
     String mode = request.mode() == null ? "query" : request.mode();
     if (!MODES.contains(mode)) {
@@ -64,7 +64,7 @@ public class ExecutionService {
     String id = runId;
     AgentReply reply =
         kernels.call(
-            accessKey,
+            caller,
             idOrName,
             (sessionId, kernelId) ->
                 new AgentCommand.Execute(

@@ -35,12 +35,12 @@ public class KernelCalls {
    * @param timeout how long to wait for the agent's reply
    */
   public AgentReply call(
-      String accessKey,
+      Caller caller,
       String idOrName,
       BiFunction<String, String, AgentCommand> command,
       Duration timeout)
       throws ManagerException {
-    SessionView session = sessions.find(accessKey, idOrName);
+    SessionView session = sessions.find(caller, idOrName);
     if (session.status().isFinal()) {
       throw ManagerException.invalidState(
           "session "
@@ -61,11 +61,15 @@ public class KernelCalls {
               + "; wait until it runs or create a new one");
     }
     AgentCommand request = command.apply(session.id().toString(), session.kernelId().toString());
+    // Activity before and after: a long run must not look idle when it ends.
+    sessions.recordActivity(session.id());
     AgentReply reply;
     try {
       reply = agents.call(session.agentId(), request, timeout);
     } catch (AgentCallException e) {
       throw ManagerException.agentFailed(e.isTimedOut() ? 504 : 502, e.getMessage());
+    } finally {
+      sessions.recordActivity(session.id());
     }
     if (reply instanceof AgentReply.CommandFailed failed) {
       LOG.warnf(

@@ -44,24 +44,24 @@ public class KernelOperations {
   public record Download(String fileName, boolean archive, byte[] content) {}
 
   /** Sends SIGINT to the code running in the session. */
-  public void interrupt(String accessKey, String idOrName) throws ManagerException {
-    kernels.call(accessKey, idOrName, AgentCommand.Interrupt::new, SHORT_CALL);
-    LOG.infof("Interrupted session %s of %s", idOrName, accessKey);
+  public void interrupt(Caller caller, String idOrName) throws ManagerException {
+    kernels.call(caller, idOrName, AgentCommand.Interrupt::new, SHORT_CALL);
+    LOG.infof("Interrupted session %s of %s", idOrName, caller);
   }
 
   /** Restarts the session's kernel with a fresh interpreter state; files stay. */
-  public void restart(String accessKey, String idOrName) throws ManagerException {
+  public void restart(Caller caller, String idOrName) throws ManagerException {
     kernels.call(
-        accessKey,
+        caller,
         idOrName,
         AgentCommand.RestartKernel::new,
         ManagerSettings.kernelStartTimeout().plus(SHORT_CALL));
-    LOG.infof("Restarted the kernel of session %s of %s", idOrName, accessKey);
+    LOG.infof("Restarted the kernel of session %s of %s", idOrName, caller);
   }
 
   /** Returns completions for the code before the cursor. */
   public List<String> complete(
-      String accessKey, String idOrName, String code, Map<String, Object> options)
+      Caller caller, String idOrName, String code, Map<String, Object> options)
       throws ManagerException {
     String text = code == null ? "" : code;
     if (text.length() > 65_536) {
@@ -69,7 +69,7 @@ public class KernelOperations {
     }
     AgentReply reply =
         kernels.call(
-            accessKey,
+            caller,
             idOrName,
             (sessionId, kernelId) ->
                 new AgentCommand.Execute(
@@ -91,7 +91,7 @@ public class KernelOperations {
   }
 
   /** Writes files into the session's {@code /home/work}. */
-  public void upload(String accessKey, String idOrName, List<UploadedFile> files)
+  public void upload(Caller caller, String idOrName, List<UploadedFile> files)
       throws ManagerException {
     if (files.isEmpty()) {
       throw ManagerException.invalidParameters(
@@ -120,17 +120,17 @@ public class KernelOperations {
       data.add(new AgentCommand.FileData(path, Base64.getEncoder().encodeToString(file.content())));
     }
     kernels.call(
-        accessKey,
+        caller,
         idOrName,
         (sessionId, kernelId) -> new AgentCommand.UploadFiles(sessionId, kernelId, data),
         FILE_CALL);
     LOG.infof(
         "Uploaded %d files (%d bytes) into session %s of %s",
-        files.size(), total, idOrName, accessKey);
+        files.size(), total, idOrName, caller);
   }
 
   /** Reads files from the session: one file as it is, several as a tar archive. */
-  public Download download(String accessKey, String idOrName, List<String> paths)
+  public Download download(Caller caller, String idOrName, List<String> paths)
       throws ManagerException {
     if (paths == null || paths.isEmpty()) {
       throw ManagerException.invalidParameters(
@@ -146,7 +146,7 @@ public class KernelOperations {
     }
     AgentReply reply =
         kernels.call(
-            accessKey,
+            caller,
             idOrName,
             (sessionId, kernelId) -> new AgentCommand.DownloadFiles(sessionId, kernelId, checked),
             FILE_CALL);
@@ -199,12 +199,12 @@ public class KernelOperations {
   }
 
   /** Lists one folder under {@code /home/work}. */
-  public AgentReply.FileList listFiles(String accessKey, String idOrName, String path)
+  public AgentReply.FileList listFiles(Caller caller, String idOrName, String path)
       throws ManagerException {
     String folder = path == null || path.isBlank() || path.equals(".") ? "." : checkedPath(path);
     AgentReply reply =
         kernels.call(
-            accessKey,
+            caller,
             idOrName,
             (sessionId, kernelId) -> new AgentCommand.ListFiles(sessionId, kernelId, folder),
             SHORT_CALL);
@@ -212,8 +212,8 @@ public class KernelOperations {
   }
 
   /** Returns the container log of the session's kernel. */
-  public String logs(String accessKey, String idOrName) throws ManagerException {
-    AgentReply reply = kernels.call(accessKey, idOrName, AgentCommand.GetLogs::new, SHORT_CALL);
+  public String logs(Caller caller, String idOrName) throws ManagerException {
+    AgentReply reply = kernels.call(caller, idOrName, AgentCommand.GetLogs::new, SHORT_CALL);
     return KernelCalls.expect(reply, AgentReply.Logs.class).text();
   }
 

@@ -48,6 +48,16 @@ public final class ManagerSettings {
     return (int) longProperty("backendai.execute.max-code-bytes", 1 << 20);
   }
 
+  /** Returns how long a keypair issued by a password login works. */
+  public static Duration loginKeyPairLifetime() {
+    return Duration.ofHours(longProperty("backendai.auth.login-keypair-hours", 24));
+  }
+
+  /** Returns the rolling window over which a keypair's rate limit counts requests. */
+  public static Duration rateLimitWindow() {
+    return Duration.ofSeconds(Math.max(1, longProperty("backendai.ratelimit.window-seconds", 900)));
+  }
+
   private static long longProperty(String name, long defaultValue) {
     String value = System.getProperty(name);
     if (value == null || value.isBlank()) {

@@ -121,6 +121,12 @@ public class SchedulingService {
         session.getId(), kernel.getId(), agent.getId(), session.getRequestedSlots());
   }
 
+  /** Returns the free slots of each agent: its capacity less what its kernels hold. */
+  @TransactionAttribute(TransactionAttributeType.SUPPORTS)
+  public Map<String, ResourceSlots> freeSlotsOf(List<Agent> agents) {
+    return freeSlots(agents);
+  }
+
   private Map<String, ResourceSlots> freeSlots(List<Agent> agents) {
     Map<String, ResourceSlots> free = new HashMap<>();
     for (Agent agent : agents) {

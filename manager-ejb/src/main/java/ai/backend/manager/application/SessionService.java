@@ -7,14 +7,20 @@ import ai.backend.manager.domain.model.AgentStatus;
 import ai.backend.manager.domain.model.Kernel;
 import ai.backend.manager.domain.model.KernelImage;
 import ai.backend.manager.domain.model.KernelStatus;
+import ai.backend.manager.domain.model.KeyPair;
 import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.SessionStatus;
+import ai.backend.manager.domain.model.User;
+import ai.backend.manager.domain.model.UserGroup;
 import ai.backend.manager.infrastructure.messaging.AgentCommandSender;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
@@ -46,6 +52,8 @@ public class SessionService {
 
   @EJB private AgentCommandSender commands;
 
+  @EJB private PolicyService policies;
+
   @Inject private Event<SchedulingRequested> enqueued;
 
   /** A user's request for a new session. */
@@ -54,7 +62,9 @@ public class SessionService {
       String name,
       String type,
       Map<String, ?> resources,
-      Map<String, String> environ) {}
+      Map<String, String> environ,
+      Integer clusterSize,
+      String group) {}
 
   /** The created or reused session, and whether this call created it. */
   public record CreateResult(SessionView session, boolean created) {}
@@ -69,7 +79,8 @@ public class SessionService {
    * Stores a new PENDING session, or returns the caller's live session of the same name as
    * Backend.AI does.
    */
-  public CreateResult create(String accessKey, CreateRequest request) throws ManagerException {
+  public CreateResult create(Caller caller, CreateRequest request) throws ManagerException {
+    String accessKey = caller.ownerAccessKey();
     String name = request.name();
     if (name != null && !name.isBlank()) {
       if (!SESSION_NAME.matcher(name).matches()) {
@@ -100,10 +111,27 @@ public class SessionService {
             .orElseThrow(() -> ManagerException.imageNotFound(request.image()));
     ResourceSlots slots = parseSlots(request.resources(), image);
     Map<String, String> environ = validateEnviron(request.environ());
+    int clusterSize = request.clusterSize() == null ? 1 : request.clusterSize();
+    if (clusterSize < 1) {
+      throw ManagerException.invalidParameters(
+          "clusterSize " + clusterSize + " is out of range: use 1 or more");
+    }
+    KeyPair owner = em.find(KeyPair.class, accessKey);
+    User user = owner == null ? null : em.find(User.class, owner.getUserUuid());
+    if (user == null) {
+      throw ManagerException.invalidParameters("access key " + accessKey + " has no user");
+    }
+    UserGroup group = resolveGroup(user, request.group());
+    policies.checkQuota(accessKey, slots, clusterSize);
+    if (clusterSize > 1) {
+      throw ManagerException.invalidParameters(
+          "clusterSize " + clusterSize + " is not supported yet: sessions have one container");
+    }
     checkSomeAgentCanHold(slots, image);
 
     Session session =
         new Session(name, accessKey, type, image.getName(), slots, environ, ManagerClock.now());
+    session.assignOwner(user.getUuid(), user.getDomainName(), group == null ? null : group.getId());
     session.describeStatus("waiting to be scheduled");
     em.persist(session);
     enqueued.fire(new SchedulingRequested("session " + session.getId() + " enqueued"));
@@ -111,6 +139,37 @@ public class SessionService {
         "Session %s (%s) of %s created as PENDING: image %s, slots %s",
         session.getId(), name, accessKey, image.getName(), slots);
     return new CreateResult(SessionView.of(session), true);
+  }
+
+  /**
+   * Returns the group the session runs in: the one named, which the user must be a member of, or
+   * the user's {@code default} group, or their first one.
+   */
+  private UserGroup resolveGroup(User user, String requested) throws ManagerException {
+    if (requested == null || requested.isBlank()) {
+      return user.getGroups().stream()
+          .filter(group -> group.getName().equals("default"))
+          .findFirst()
+          .or(() -> user.getGroups().stream().findFirst())
+          .orElse(null);
+    }
+    String wanted = requested.trim();
+    UserGroup group =
+        user.getGroups().stream()
+            .filter(g -> g.getName().equals(wanted) || g.getId().toString().equals(wanted))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    ManagerException.invalidParameters(
+                        "group '"
+                            + ManagerException.shorten(wanted)
+                            + "' is not one of the groups of user "
+                            + user.getEmail()));
+    if (!group.isActive()) {
+      throw ManagerException.invalidParameters(
+          "group '" + group.getName() + "' is inactive; ask an admin to activate it");
+    }
+    return group;
   }
 
   private ResourceSlots parseSlots(Map<String, ?> requested, KernelImage image)
@@ -200,19 +259,20 @@ public class SessionService {
   }
 
   /**
-   * Finds a session of the caller by id or name; the newest live one wins a name clash.
+   * Finds a session the caller reaches, by id or by name; a name is looked up among the sessions of
+   * the keypair the caller acts for, and the newest live one wins a name clash.
    *
-   * @throws ManagerException 404 when the caller has no such session
+   * @throws ManagerException 404 when the caller reaches no such session
    */
-  public SessionView find(String accessKey, String idOrName) throws ManagerException {
-    return SessionView.of(findEntity(accessKey, idOrName));
+  public SessionView find(Caller caller, String idOrName) throws ManagerException {
+    return SessionView.of(findEntity(caller, idOrName));
   }
 
-  Session findEntity(String accessKey, String idOrName) throws ManagerException {
+  Session findEntity(Caller caller, String idOrName) throws ManagerException {
     UUID id = parseUuid(idOrName);
     if (id != null) {
       Session session = em.find(Session.class, id);
-      if (session != null && session.getAccessKey().equals(accessKey)) {
+      if (session != null && AccessControl.reaches(caller, session)) {
         return session;
       }
     }
@@ -220,12 +280,22 @@ public class SessionService {
             "select s from Session s where s.accessKey = :key and s.name = :name"
                 + " order by s.createdAt desc",
             Session.class)
-        .setParameter("key", accessKey)
+        .setParameter("key", caller.ownerAccessKey())
         .setParameter("name", idOrName)
         .setMaxResults(10)
         .getResultStream()
         .min((a, b) -> Boolean.compare(a.getStatus().isFinal(), b.getStatus().isFinal()))
         .orElseThrow(() -> ManagerException.sessionNotFound(idOrName));
+  }
+
+  /** Records API activity on a session, which resets its idle timeout. */
+  @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+  public void recordActivity(UUID sessionId) {
+    // A bulk update: it neither loads the row nor bumps its version.
+    em.createQuery("update Session s set s.lastActivity = :now where s.id = :id")
+        .setParameter("now", ManagerClock.now())
+        .setParameter("id", sessionId)
+        .executeUpdate();
   }
 
   private Optional<Session> findLiveByName(String accessKey, String name) {
@@ -250,70 +320,121 @@ public class SessionService {
     }
   }
 
-  /** Counts the caller's sessions, optionally of one status. */
-  public long count(String accessKey, SessionStatus status) {
-    String where = status == null ? "" : " and s.status = :status";
+  /**
+   * Counts the sessions that {@link #list} returns without its limit.
+   *
+   * @param all every session the caller reaches instead of those of one keypair
+   */
+  public long count(Caller caller, SessionStatus status, boolean all) {
     var query =
-        em.createQuery(
-                "select count(s) from Session s where s.accessKey = :key" + where, Long.class)
-            .setParameter("key", accessKey);
-    if (status != null) {
-      query.setParameter("status", status);
-    }
+        em.createQuery("select count(s) from Session s" + where(caller, status, all), Long.class);
+    bind(query, caller, status, all);
     return query.getSingleResult();
   }
 
-  /** Lists the caller's sessions, newest first, optionally of one status. */
-  public List<SessionView> list(String accessKey, SessionStatus status, int limit) {
-    String where = status == null ? "" : " and s.status = :status";
+  /**
+   * Lists sessions newest first, optionally of one status: those of the keypair the caller acts
+   * for, or with {@code all} every session the caller reaches.
+   */
+  public List<SessionView> list(Caller caller, SessionStatus status, int limit, boolean all) {
     var query =
         em.createQuery(
-                "select s from Session s where s.accessKey = :key"
-                    + where
+                "select s from Session s"
+                    + where(caller, status, all)
                     + " order by s.createdAt desc",
                 Session.class)
-            .setParameter("key", accessKey)
             .setMaxResults(limit);
+    bind(query, caller, status, all);
+    return query.getResultList().stream().map(SessionView::of).toList();
+  }
+
+  private static String where(Caller caller, SessionStatus status, boolean all) {
+    String scope;
+    if (!all || caller.actsForOther()) {
+      scope = " where s.accessKey = :key";
+    } else if (caller.isSuperadmin()) {
+      scope = " where 1 = 1";
+    } else if (caller.isAdmin()) {
+      scope = " where (s.domainName = :domain or s.accessKey = :key)";
+    } else {
+      scope = " where (s.userUuid = :user or s.accessKey = :key)";
+    }
+    return scope + (status == null ? "" : " and s.status = :status");
+  }
+
+  private static void bind(
+      jakarta.persistence.Query query, Caller caller, SessionStatus status, boolean all) {
+    if (!all || caller.actsForOther()) {
+      query.setParameter("key", caller.ownerAccessKey());
+    } else if (caller.isAdmin() && !caller.isSuperadmin()) {
+      query.setParameter("domain", caller.domainName());
+      query.setParameter("key", caller.accessKey());
+    } else if (!caller.isAdmin()) {
+      query.setParameter("user", caller.userUuid());
+      query.setParameter("key", caller.accessKey());
+    }
     if (status != null) {
       query.setParameter("status", status);
     }
-    return query.getResultList().stream().map(SessionView::of).toList();
   }
 
   /**
    * Destroys a session. A pending one is cancelled at once, and a placed one is marked TERMINATING
    * while its agent receives a command to remove the container.
    */
-  public SessionView destroy(String accessKey, String idOrName) throws ManagerException {
+  public SessionView destroy(Caller caller, String idOrName) throws ManagerException {
+    UUID id = findEntity(caller, idOrName).getId();
+    String who =
+        caller.actsForOther()
+            ? "admin " + caller.email() + " (" + caller.accessKey() + ")"
+            : "the user";
+    return terminate(id, "user-requested", "destroy requested by " + who);
+  }
+
+  /**
+   * Ends a session: a pending one is cancelled at once, and a placed one is marked TERMINATING
+   * while its agent receives a command to remove the container. Its status info keeps the reason.
+   *
+   * @param reasonCode the short reason sent to the agent, such as {@code idle-timeout}
+   * @param detail the status info, which says why in words
+   */
+  public SessionView terminate(UUID id, String reasonCode, String detail) throws ManagerException {
     // The row lock keeps the scheduler and agent events off this session until commit.
-    // The id is resolved without loading the entity: locking a stale managed copy would fail
-    // its version check instead of waiting for the lock.
-    UUID id = findEntity(accessKey, idOrName).getId();
+    // The entity is loaded afresh: locking a stale managed copy would fail its version check
+    // instead of waiting for the lock.
     em.clear();
-    Session session =
-        em.find(Session.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+    Session session = em.find(Session.class, id, LockModeType.PESSIMISTIC_WRITE);
+    if (session == null) {
+      throw ManagerException.sessionNotFound(id.toString());
+    }
     OffsetDateTime now = ManagerClock.now();
     Kernel kernel = session.mainKernel();
     switch (session.getStatus()) {
       case PENDING -> {
-        session.transition(SessionStatus.CANCELLED, "cancelled by the user before scheduling", now);
-        kernel.transition(KernelStatus.TERMINATED, "cancelled", now);
+        session.transition(SessionStatus.CANCELLED, detail, now);
+        kernel.transition(KernelStatus.TERMINATED, reasonCode, now);
       }
-      case SCHEDULED, PREPARING, RUNNING, TERMINATING -> {
-        session.transition(SessionStatus.TERMINATING, "destroy requested by the user", now);
-        kernel.transition(KernelStatus.TERMINATING, "destroy requested by the user", now);
+      case SCHEDULED, PREPARING, RUNNING -> {
+        session.transition(SessionStatus.TERMINATING, detail, now);
+        kernel.transition(KernelStatus.TERMINATING, detail, now);
         commands.send(
             kernel.getAgentId(),
             new AgentCommand.DestroyKernel(
-                session.getId().toString(), kernel.getId().toString(), "user-requested"));
+                session.getId().toString(), kernel.getId().toString(), reasonCode));
       }
+      case TERMINATING ->
+          // Sent again in case the agent missed the first command; the status info stays.
+          commands.send(
+              kernel.getAgentId(),
+              new AgentCommand.DestroyKernel(
+                  session.getId().toString(), kernel.getId().toString(), reasonCode));
       default -> {
         return SessionView.of(session);
       }
     }
     LOG.infof(
-        "Session %s (%s) of %s is %s",
-        session.getId(), session.getName(), accessKey, session.getStatus());
+        "Session %s (%s) of %s is %s: %s",
+        session.getId(), session.getName(), session.getAccessKey(), session.getStatus(), detail);
     return SessionView.of(session);
   }
 }

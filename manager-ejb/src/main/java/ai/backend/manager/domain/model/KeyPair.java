@@ -5,6 +5,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
+import java.util.UUID;
 
 /**
  * An access key and its secret key, which signs the user's requests. The secret is stored encrypted
@@ -13,6 +14,9 @@ import java.time.OffsetDateTime;
 @Entity
 @Table(name = "keypairs")
 public class KeyPair {
+
+  /** Requests per window of a keypair created without a rate limit. */
+  public static final int DEFAULT_RATE_LIMIT = 5000;
 
   @Id
   @Column(name = "access_key")
@@ -36,6 +40,20 @@ public class KeyPair {
   @Column(name = "last_used")
   private OffsetDateTime lastUsed;
 
+  @Column(name = "user_uuid")
+  private UUID userUuid;
+
+  @Column(name = "resource_policy", nullable = false)
+  private String resourcePolicy;
+
+  /** Requests allowed per rate-limit window; 0 for no limit. */
+  @Column(name = "rate_limit", nullable = false)
+  private int rateLimit;
+
+  /** When a keypair issued by a password login stops working; null for no end. */
+  @Column(name = "expires_at")
+  private OffsetDateTime expiresAt;
+
   protected KeyPair() {}
 
   public KeyPair(
@@ -46,6 +64,8 @@ public class KeyPair {
     this.admin = admin;
     this.active = true;
     this.createdAt = now;
+    this.resourcePolicy = ResourcePolicy.DEFAULT;
+    this.rateLimit = DEFAULT_RATE_LIMIT;
   }
 
   public String getAccessKey() {
@@ -82,5 +102,43 @@ public class KeyPair {
 
   public void setLastUsed(OffsetDateTime lastUsed) {
     this.lastUsed = lastUsed;
+  }
+
+  public void setAdmin(boolean admin) {
+    this.admin = admin;
+  }
+
+  public UUID getUserUuid() {
+    return userUuid;
+  }
+
+  public void setUser(User user) {
+    this.userUuid = user.getUuid();
+    this.userId = user.getEmail();
+    this.admin = user.getRole().isAdmin();
+  }
+
+  public String getResourcePolicy() {
+    return resourcePolicy;
+  }
+
+  public void setResourcePolicy(String resourcePolicy) {
+    this.resourcePolicy = resourcePolicy;
+  }
+
+  public int getRateLimit() {
+    return rateLimit;
+  }
+
+  public void setRateLimit(int rateLimit) {
+    this.rateLimit = rateLimit;
+  }
+
+  public OffsetDateTime getExpiresAt() {
+    return expiresAt;
+  }
+
+  public void setExpiresAt(OffsetDateTime expiresAt) {
+    this.expiresAt = expiresAt;
   }
 }

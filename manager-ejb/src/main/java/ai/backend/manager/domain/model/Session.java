@@ -72,6 +72,19 @@ public class Session {
   @Column(name = "terminated_at")
   private OffsetDateTime terminatedAt;
 
+  @Column(name = "user_uuid")
+  private UUID userUuid;
+
+  @Column(name = "domain_name")
+  private String domainName;
+
+  @Column(name = "group_id")
+  private UUID groupId;
+
+  /** The last API call on the session, which the idle timeout counts from. */
+  @Column(name = "last_activity")
+  private OffsetDateTime lastActivity;
+
   @Version
   @Column(name = "version", nullable = false)
   private long version;
@@ -100,6 +113,7 @@ public class Session {
     this.createdAt = now;
     this.status = SessionStatus.PENDING;
     this.statusChangedAt = now;
+    this.lastActivity = now;
     this.kernels.add(new Kernel(this, image, requestedSlots, now));
   }
 
@@ -188,5 +202,28 @@ public class Session {
 
   public List<Kernel> getKernels() {
     return kernels;
+  }
+
+  /** Records who owns the session: the keypair's user, their domain and the group it runs in. */
+  public void assignOwner(UUID userUuid, String domainName, UUID groupId) {
+    this.userUuid = userUuid;
+    this.domainName = domainName;
+    this.groupId = groupId;
+  }
+
+  public UUID getUserUuid() {
+    return userUuid;
+  }
+
+  public String getDomainName() {
+    return domainName;
+  }
+
+  public UUID getGroupId() {
+    return groupId;
+  }
+
+  public OffsetDateTime getLastActivity() {
+    return lastActivity;
   }
 }

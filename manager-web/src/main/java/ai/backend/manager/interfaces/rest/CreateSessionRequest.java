@@ -6,11 +6,18 @@ import java.util.Map;
 /**
  * Body of {@code POST /session} as Backend.AI's clients send it. {@code lang} is the older name of
  * {@code image}, and {@code clientSessionToken} the older name of {@code name}; fields this version
- * does not use yet (group, domain, tag, mounts, ...) are ignored.
+ * does not use yet (domain, tag, mounts, ...) are ignored.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CreateSessionRequest(
-    String image, String lang, String name, String clientSessionToken, String type, Config config) {
+    String image,
+    String lang,
+    String name,
+    String clientSessionToken,
+    String type,
+    Config config,
+    Integer clusterSize,
+    String group) {
 
   /** The {@code config} object: resources and environment. */
   @JsonIgnoreProperties(ignoreUnknown = true)

@@ -13,9 +13,14 @@ public record Problem(String type, String title, int status, String detail) {
 
   /** Builds the response for a problem of the given type (the last part of its URI). */
   public static Response response(int status, String type, String title, String detail) {
+    return builder(status, type, title, detail).build();
+  }
+
+  /** Starts the response for a problem, for callers that add headers. */
+  public static Response.ResponseBuilder builder(
+      int status, String type, String title, String detail) {
     return Response.status(status)
         .type(MediaType.valueOf(MEDIA_TYPE))
-        .entity(new Problem(TYPE_BASE + type, title, status, detail))
-        .build();
+        .entity(new Problem(TYPE_BASE + type, title, status, detail));
   }
 }

@@ -2,6 +2,8 @@ package ai.backend.manager.interfaces.rest;
 
 import ai.backend.common.protocol.AgentReply;
 import ai.backend.common.protocol.AgentReply.FileList;
+import ai.backend.manager.application.AccessControl;
+import ai.backend.manager.application.Caller;
 import ai.backend.manager.application.ExecutionService;
 import ai.backend.manager.application.ExecutionService.ExecuteRequest;
 import ai.backend.manager.application.KernelOperations;
@@ -29,6 +31,7 @@ import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -51,10 +54,14 @@ public class SessionResource {
 
   @EJB private KernelOperations operations;
 
+  @EJB private AccessControl access;
+
   @Context private SecurityContext security;
 
-  private String caller() {
-    return security.getUserPrincipal().getName();
+  @Context private UriInfo uriInfo;
+
+  private Caller caller() throws ManagerException {
+    return Callers.of(security, uriInfo, access);
   }
 
   @POST
@@ -72,7 +79,9 @@ public class SessionResource {
                 body.sessionName(),
                 body.type(),
                 config == null ? null : config.resources(),
-                config == null ? null : config.environ()));
+                config == null ? null : config.environ(),
+                body.clusterSize(),
+                body.group()));
     Map<String, Object> json = new LinkedHashMap<>(SessionJson.of(result.session()));
     json.put("created", result.created());
     return Response.status(result.created() ? 201 : 200).entity(json).build();
@@ -80,8 +89,11 @@ public class SessionResource {
 
   @GET
   public Map<String, Object> list(
-      @QueryParam("status") String status, @QueryParam("limit") String limit)
+      @QueryParam("status") String status,
+      @QueryParam("limit") String limit,
+      @QueryParam("all") String all)
       throws ManagerException {
+    boolean everything = parseFlag("all", all);
     SessionStatus filter = null;
     if (status != null && !status.isBlank()) {
       try {
@@ -92,9 +104,21 @@ public class SessionResource {
       }
     }
     int max = parseLimit(limit);
+    Caller caller = caller();
     List<Map<String, Object>> items =
-        sessions.list(caller(), filter, max).stream().map(SessionJson::of).toList();
-    return Map.of("items", items, "totalCount", sessions.count(caller(), filter));
+        sessions.list(caller, filter, max, everything).stream().map(SessionJson::of).toList();
+    return Map.of("items", items, "totalCount", sessions.count(caller, filter, everything));
+  }
+
+  private static boolean parseFlag(String name, String value) throws ManagerException {
+    if (value == null || value.isBlank() || value.equalsIgnoreCase("false") || value.equals("0")) {
+      return false;
+    }
+    if (value.equalsIgnoreCase("true") || value.equals("1")) {
+      return true;
+    }
+    throw ManagerException.invalidParameters(
+        "invalid " + name + " '" + ManagerException.shorten(value) + "': use true or false");
   }
 
   private static int parseLimit(String limit) throws ManagerException {

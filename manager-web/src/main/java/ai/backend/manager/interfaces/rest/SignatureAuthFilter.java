@@ -7,12 +7,16 @@ import ai.backend.manager.application.KeyPairService;
 import ai.backend.manager.application.KeyPairService.ActiveKeyPair;
 import ai.backend.manager.application.ManagerException;
 import ai.backend.manager.application.ManagerSettings;
+import ai.backend.manager.domain.model.UserRole;
 import jakarta.annotation.Priority;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.ext.Provider;
 import java.io.ByteArrayInputStream;
@@ -48,7 +52,12 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
   /** API versions v4 to v8, whose signing scheme is the one implemented here. */
   private static final Pattern SUPPORTED_VERSION = Pattern.compile("^v[4-8]\\.\\d{8}$");
 
+  /** Request property holding the {@link RateLimiter.Decision} of an authenticated request. */
+  static final String RATE_LIMIT_PROPERTY = "backendai.rate-limit";
+
   @EJB private KeyPairService keyPairs;
+
+  @Inject private RateLimiter rateLimiter;
 
   @Override
   public void filter(ContainerRequestContext request) throws IOException {
@@ -68,6 +77,10 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
                       : "API version '" + ManagerException.shorten(version) + "' is not supported")
                   + "; send v4.20181215 or later, up to "
                   + RequestSignature.API_VERSION));
+      return;
+    }
+    if ("POST".equals(request.getMethod()) && "/auth/authorize".equals(path)) {
+      // A password login: the password is the credential, and the client has no keypair yet.
       return;
     }
     try {
@@ -126,7 +139,50 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
       throw new AuthenticationException(
           "the signature does not match the request; check the secret key and clock");
     }
+    RateLimiter.Decision decision = rateLimiter.acquire(keyPair.accessKey(), keyPair.rateLimit());
+    request.setProperty(RATE_LIMIT_PROPERTY, decision);
+    if (!decision.allowed()) {
+      LOG.infof(
+          "Rate limit: refused %s %s of access key %s (%d per %d s)",
+          request.getMethod(),
+          path,
+          keyPair.accessKey(),
+          decision.limit(),
+          decision.windowSeconds());
+      request.abortWith(
+          Problem.builder(
+                  429,
+                  "too-many-requests",
+                  "Too many requests",
+                  "access key "
+                      + keyPair.accessKey()
+                      + " made "
+                      + decision.limit()
+                      + " requests in the last "
+                      + decision.windowSeconds()
+                      + " s, its rate limit; retry after "
+                      + decision.retryAfter()
+                      + " s")
+              .header("Retry-After", decision.retryAfter())
+              .build());
+      return;
+    }
     request.setSecurityContext(new KeyPairSecurityContext(keyPair, request));
+  }
+
+  /** Adds the rate-limit headers to every response of an authenticated request. */
+  @Provider
+  public static class RateLimitHeaders implements ContainerResponseFilter {
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+      // Keypairs without a limit (rate limit 0) get no headers: there is nothing to count down.
+      if (request.getProperty(RATE_LIMIT_PROPERTY) instanceof RateLimiter.Decision decision
+          && decision.limit() > 0) {
+        response.getHeaders().putSingle("X-RateLimit-Limit", decision.limit());
+        response.getHeaders().putSingle("X-RateLimit-Remaining", decision.remaining());
+        response.getHeaders().putSingle("X-RateLimit-Window", decision.windowSeconds());
+      }
+    }
   }
 
   private static Credential parseCredential(ContainerRequestContext request)
@@ -193,18 +249,27 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
     }
   }
 
+  /** The authenticated keypair and its user; its name is the access key. */
+  record KeyPairPrincipal(ActiveKeyPair keyPair) implements Principal {
+    @Override
+    public String getName() {
+      return keyPair.accessKey();
+    }
+  }
+
   /** The authenticated keypair, as the caller's principal. */
   record KeyPairSecurityContext(ActiveKeyPair keyPair, ContainerRequestContext request)
       implements SecurityContext {
 
     @Override
     public Principal getUserPrincipal() {
-      return keyPair::accessKey;
+      return new KeyPairPrincipal(keyPair);
     }
 
     @Override
     public boolean isUserInRole(String role) {
-      return "admin".equals(role) && keyPair.admin();
+      return ("admin".equals(role) && keyPair.admin())
+          || ("superadmin".equals(role) && keyPair.role() == UserRole.SUPERADMIN);
     }
 
     @Override
