@@ -87,10 +87,11 @@ final class ItSupport {
             broker.getProperty("user"),
             "--agent-id",
             agentId,
+            // Declared capacity, not a reservation: room for the sessions of all test classes.
             "--cpu",
-            "2",
+            "8",
             "--mem",
-            "4g",
+            "8g",
             "--heartbeat-interval",
             "2",
             "--krunner-path",

@@ -145,7 +145,8 @@ class KernelOperationsIT {
   @Order(3)
   void inputRoundTrip() throws Exception {
     String runId = "input-" + UUID.randomUUID();
-    JsonNode prompted = execute("query", "name = input('name? ')\nprint('hi', name)", runId, Map.of());
+    JsonNode prompted =
+        execute("query", "name = input('name? ')\nprint('hi', name)", runId, Map.of());
     assertEquals("waiting-input", prompted.get("status").asText(), prompted.toString());
     assertFalse(prompted.get("options").get("isPassword").asBoolean());
     JsonNode done = execute("input", "ada", runId, Map.of());

@@ -157,9 +157,21 @@ class SessionLifecycleIT {
   @Order(6)
   void otherUsersSessionIsNotFound() throws Exception {
     ensureAgentAndKeys();
+    SignedHttp.Reply user =
+        http.send(
+            "POST",
+            "/admin/users",
+            Map.of("email", "someone-else@example.com", "password", "not the admin"),
+            adminKey,
+            adminSecret);
+    assertEquals(201, user.status(), user.body());
     SignedHttp.Reply issued =
         http.send(
-            "POST", "/admin/keypairs", Map.of("userId", "someone-else"), adminKey, adminSecret);
+            "POST",
+            "/admin/keypairs",
+            Map.of("userId", "someone-else@example.com"),
+            adminKey,
+            adminSecret);
     assertEquals(201, issued.status(), issued.body());
     String otherKey = issued.json().get("accessKey").asText();
     String otherSecret = issued.json().get("secretKey").asText();

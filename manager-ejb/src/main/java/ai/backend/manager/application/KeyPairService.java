@@ -261,6 +261,16 @@ public class KeyPairService {
             keyPair.getRateLimit()));
   }
 
+  /** Records that a keypair signed a request now. */
+  @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+  public void markUsed(String accessKey) {
+    // A bulk update, so that it never conflicts with an admin changing the keypair.
+    em.createQuery("update KeyPair k set k.lastUsed = :now where k.accessKey = :key")
+        .setParameter("now", ManagerClock.now())
+        .setParameter("key", accessKey)
+        .executeUpdate();
+  }
+
   /** Lists the keypairs within the caller's reach, optionally of one user. */
   public List<Map<String, Object>> list(Caller caller, String userEmail) throws ManagerException {
     AccessControl.requireAdmin(caller);

@@ -3,11 +3,13 @@ package ai.backend.manager.application;
 import ai.backend.common.resource.ResourceSlots;
 import ai.backend.manager.domain.model.Agent;
 import ai.backend.manager.domain.model.AgentStatus;
+import ai.backend.manager.domain.model.Domain;
 import ai.backend.manager.domain.model.KeyPair;
 import ai.backend.manager.domain.model.ResourcePolicy;
 import ai.backend.manager.domain.model.ResourcePreset;
 import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.SessionStatus;
+import ai.backend.manager.domain.model.UserGroup;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
@@ -290,7 +292,8 @@ public class PolicyService {
    *
    * @throws ManagerException 412 {@code quota-exceeded} naming the limit
    */
-  public void checkQuota(String accessKey, ResourceSlots requested, int clusterSize)
+  public void checkQuota(
+      String accessKey, ResourceSlots requested, int clusterSize, String domainName, UUID groupId)
       throws ManagerException {
     KeyPair keyPair = em.find(KeyPair.class, accessKey, LockModeType.PESSIMISTIC_WRITE);
     if (keyPair == null) {
@@ -346,6 +349,74 @@ public class PolicyService {
                 + " that resource policy '"
                 + policy.getName()
                 + "' allows (totalResourceSlots)");
+      }
+    }
+    checkScopeQuota(requested, domainName, groupId);
+  }
+
+  /**
+   * Checks a new session against the total slots of its domain and of its group, where those are
+   * set: the sum over all their live sessions may not exceed them. Slots absent from a total are
+   * unlimited.
+   *
+   * @throws ManagerException 412 {@code quota-exceeded} naming the domain or group and the slot
+   */
+  public void checkScopeQuota(ResourceSlots requested, String domainName, UUID groupId)
+      throws ManagerException {
+    Domain domain = domainName == null ? null : em.find(Domain.class, domainName);
+    if (domain != null && !domain.getTotalResourceSlots().asMap().isEmpty()) {
+      // Serializes the creates of the domain, so that two users cannot both take the last slots.
+      em.lock(domain, LockModeType.PESSIMISTIC_WRITE);
+      checkTotal(
+          "domain '" + domainName + "'",
+          domain.getTotalResourceSlots(),
+          requested,
+          em.createQuery(
+                  "select s from Session s where s.domainName = :d and s.status in :live",
+                  Session.class)
+              .setParameter("d", domainName)
+              .setParameter("live", KeyPairService.LIVE)
+              .getResultList());
+    }
+    UserGroup group = groupId == null ? null : em.find(UserGroup.class, groupId);
+    if (group != null && !group.getTotalResourceSlots().asMap().isEmpty()) {
+      em.lock(group, LockModeType.PESSIMISTIC_WRITE);
+      checkTotal(
+          "group '" + group.getName() + "'",
+          group.getTotalResourceSlots(),
+          requested,
+          em.createQuery(
+                  "select s from Session s where s.groupId = :g and s.status in :live",
+                  Session.class)
+              .setParameter("g", groupId)
+              .setParameter("live", KeyPairService.LIVE)
+              .getResultList());
+    }
+  }
+
+  private static void checkTotal(
+      String scope, ResourceSlots total, ResourceSlots requested, List<Session> live)
+      throws ManagerException {
+    ResourceSlots used = ResourceSlots.empty();
+    for (Session session : live) {
+      used = used.add(session.getRequestedSlots());
+    }
+    for (Map.Entry<String, BigDecimal> limit : total.asMap().entrySet()) {
+      BigDecimal wanted = requested.get(limit.getKey());
+      BigDecimal inUse = used.get(limit.getKey());
+      if (wanted.signum() > 0 && inUse.add(wanted).compareTo(limit.getValue()) > 0) {
+        throw quotaExceeded(
+            "resource slot "
+                + limit.getKey()
+                + ": "
+                + wanted.toPlainString()
+                + " requested and "
+                + inUse.toPlainString()
+                + " in use exceed the "
+                + limit.getValue().toPlainString()
+                + " of "
+                + scope
+                + " (totalResourceSlots)");
       }
     }
   }

@@ -122,7 +122,8 @@ public class SessionService {
       throw ManagerException.invalidParameters("access key " + accessKey + " has no user");
     }
     UserGroup group = resolveGroup(user, request.group());
-    policies.checkQuota(accessKey, slots, clusterSize);
+    policies.checkQuota(
+        accessKey, slots, clusterSize, user.getDomainName(), group == null ? null : group.getId());
     if (clusterSize > 1) {
       throw ManagerException.invalidParameters(
           "clusterSize " + clusterSize + " is not supported yet: sessions have one container");

@@ -122,6 +122,10 @@ public class Session {
     this.status = next;
     this.statusInfo = truncate(info);
     this.statusChangedAt = now;
+    if (next == SessionStatus.RUNNING) {
+      // The idle timeout counts from the start, not from a creation that waited for resources.
+      this.lastActivity = now;
+    }
     if (next.isFinal() && terminatedAt == null) {
       this.terminatedAt = now;
     }

@@ -27,6 +27,8 @@ import java.security.Principal;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -54,6 +56,10 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
 
   /** Request property holding the {@link RateLimiter.Decision} of an authenticated request. */
   static final String RATE_LIMIT_PROPERTY = "backendai.rate-limit";
+
+  private static final long LAST_USE_INTERVAL_MILLIS = 60_000;
+
+  private final Map<String, Long> lastUseWritten = new ConcurrentHashMap<>();
 
   @EJB private KeyPairService keyPairs;
 
@@ -168,6 +174,25 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
       return;
     }
     request.setSecurityContext(new KeyPairSecurityContext(keyPair, request));
+    noteUse(keyPair.accessKey());
+  }
+
+  /** Writes a keypair's last use at most once a minute, so that busy keys cost no extra writes. */
+  private void noteUse(String accessKey) {
+    long now = System.currentTimeMillis();
+    Long last = lastUseWritten.get(accessKey);
+    if (last != null && now - last < LAST_USE_INTERVAL_MILLIS) {
+      return;
+    }
+    if (lastUseWritten.size() > 100_000) {
+      lastUseWritten.clear();
+    }
+    lastUseWritten.put(accessKey, now);
+    try {
+      keyPairs.markUsed(accessKey);
+    } catch (RuntimeException e) {
+      LOG.debugf(e, "Cannot record the last use of access key %s", accessKey);
+    }
   }
 
   /** Adds the rate-limit headers to every response of an authenticated request. */
