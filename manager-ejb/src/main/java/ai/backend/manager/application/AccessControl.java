@@ -12,8 +12,8 @@ import jakarta.persistence.PersistenceContext;
 
 /**
  * Who may do what: builds the {@link Caller} of a request, checks {@code owner_access_key}, and
- * decides whether a caller reaches a session or an object of a domain. Refusals say nothing about
- * objects the caller cannot reach.
+ * decides whether a caller reaches a session or an object of a domain. A rejection reveals nothing
+ * about objects the caller cannot reach.
  */
 @Stateless
 @TransactionAttribute(TransactionAttributeType.SUPPORTS)
@@ -89,7 +89,8 @@ public class AccessControl {
   /** Refuses callers that are not superadmins or domain admins. */
   public static void requireAdmin(Caller caller) throws ManagerException {
     if (!caller.isAdmin()) {
-      throw forbidden("this call is for admins; the keypair's user has the role user");
+      throw forbidden(
+          "this call is for admins; the keypair's user has the role user; sign with an admin keypair");
     }
   }
 

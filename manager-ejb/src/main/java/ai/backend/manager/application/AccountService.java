@@ -352,8 +352,8 @@ public class AccountService {
     if (domain != null) {
       jpql.append(" and u.domainName = :d");
     }
-    String wantedStatus = status == null || status.isBlank() ? null : checkStatus(status);
-    if (wantedStatus != null) {
+    String statusFilter = status == null || status.isBlank() ? null : checkStatus(status);
+    if (statusFilter != null) {
       jpql.append(" and u.status = :s");
     }
     jpql.append(" order by u.email");
@@ -364,8 +364,8 @@ public class AccountService {
     if (domain != null) {
       query.setParameter("d", domain);
     }
-    if (wantedStatus != null) {
-      query.setParameter("s", wantedStatus);
+    if (statusFilter != null) {
+      query.setParameter("s", statusFilter);
     }
     return query.getResultList().stream().map(AccountService::json).toList();
   }
@@ -681,13 +681,22 @@ public class AccountService {
     Domain domain = user == null ? null : em.find(Domain.class, user.getDomainName());
     if (!matches || !user.isActive() || domain == null || !domain.isActive()) {
       throttle.failed(username);
+      String cause;
+      if (user == null) {
+        cause = "unknown user";
+      } else if (matches) {
+        cause = "user or domain inactive";
+      } else {
+        cause = "wrong password";
+      }
       audit.recordSeparately(
           username,
           "login-failed",
           "user",
           username,
           user == null ? null : user.getDomainName(),
-          user == null ? "unknown user" : matches ? "user or domain inactive" : "wrong password");
+          cause);
+      LOG.infof("Login failed for username %s: %s", ManagerException.shorten(username), cause);
       throw new ManagerException(
           401,
           "auth-failed",

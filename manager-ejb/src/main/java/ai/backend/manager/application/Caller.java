@@ -4,8 +4,8 @@ import ai.backend.manager.domain.model.UserRole;
 import java.util.UUID;
 
 /**
- * Who makes a request: the signing keypair and its user, and the keypair the request acts for
- * ({@code owner_access_key}), which {@link AccessControl#forRequest} has checked.
+ * The identity behind a request: the signing keypair and its user, and the keypair the request acts
+ * for ({@code owner_access_key}), which {@link AccessControl#forRequest} has checked.
  *
  * @param accessKey the keypair that signed the request
  * @param userUuid the keypair's user

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * The fields of a JSON object in a create or update request, checked one by one with errors that
- * name the field and say what is accepted. A field that is absent reads as null, which an update
+ * name the field and the accepted values. A field that is absent reads as null, which an update
  * takes as "leave unchanged".
  */
 public final class Fields {

@@ -299,7 +299,7 @@ public class KeyPairService {
     return json(reachable(caller, accessKey, false));
   }
 
-  /** Creates a keypair for a user within the caller's reach; the result holds the secret key. */
+  /** Creates a keypair for a user within the caller's reach; the result contains the secret key. */
   public Map<String, Object> create(Caller caller, Map<String, Object> body)
       throws ManagerException {
     AccessControl.requireAdmin(caller);
@@ -313,11 +313,11 @@ public class KeyPairService {
           "userId is missing: name the email of an existing user (create users with POST"
               + " /admin/users)");
     }
-    String wanted = email;
+    String requested = email;
     User user =
         findUserByEmail(email)
             .filter(found -> AccessControl.administers(caller, found.getDomainName()))
-            .orElseThrow(() -> AccessControl.notFound("user", wanted));
+            .orElseThrow(() -> AccessControl.notFound("user", requested));
     if (fields.has("isAdmin") && !fields.bool("isAdmin").equals(user.getRole().isAdmin())) {
       throw ManagerException.invalidParameters(
           "isAdmin follows the user's role ("

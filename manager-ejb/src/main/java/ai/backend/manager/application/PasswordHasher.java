@@ -22,7 +22,10 @@ public final class PasswordHasher {
   private static final int HASH_BITS = 256;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A hash of a random password, checked when the user is unknown so that timing tells nothing. */
+  /**
+   * A hash of a random password, checked when the user is unknown so that the response time reveals
+   * nothing.
+   */
   private static final String DUMMY = hash("unknown user " + RANDOM.nextLong());
 
   private PasswordHasher() {}

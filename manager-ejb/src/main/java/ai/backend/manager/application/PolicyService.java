@@ -38,7 +38,7 @@ import java.util.UUID;
 @Stateless
 public class PolicyService {
 
-  /** The JSON value of an unlimited slot, as Backend.AI writes it. */
+  /** The JSON value of an unlimited slot. */
   static final String INFINITY = "Infinity";
 
   private static final Set<String> POLICY_CREATE =
@@ -402,14 +402,15 @@ public class PolicyService {
       used = used.add(session.getRequestedSlots());
     }
     for (Map.Entry<String, BigDecimal> limit : total.asMap().entrySet()) {
-      BigDecimal wanted = requested.get(limit.getKey());
+      BigDecimal requestedAmount = requested.get(limit.getKey());
       BigDecimal inUse = used.get(limit.getKey());
-      if (wanted.signum() > 0 && inUse.add(wanted).compareTo(limit.getValue()) > 0) {
+      if (requestedAmount.signum() > 0
+          && inUse.add(requestedAmount).compareTo(limit.getValue()) > 0) {
         throw quotaExceeded(
             "resource slot "
                 + limit.getKey()
                 + ": "
-                + wanted.toPlainString()
+                + requestedAmount.toPlainString()
                 + " requested and "
                 + inUse.toPlainString()
                 + " in use exceed the "

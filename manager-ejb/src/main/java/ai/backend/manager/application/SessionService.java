@@ -154,16 +154,16 @@ public class SessionService {
           .or(() -> user.getGroups().stream().findFirst())
           .orElse(null);
     }
-    String wanted = requested.trim();
+    String groupName = requested.trim();
     UserGroup group =
         user.getGroups().stream()
-            .filter(g -> g.getName().equals(wanted) || g.getId().toString().equals(wanted))
+            .filter(g -> g.getName().equals(groupName) || g.getId().toString().equals(groupName))
             .findFirst()
             .orElseThrow(
                 () ->
                     ManagerException.invalidParameters(
                         "group '"
-                            + ManagerException.shorten(wanted)
+                            + ManagerException.shorten(groupName)
                             + "' is not one of the groups of user "
                             + user.getEmail()));
     if (!group.isActive()) {
