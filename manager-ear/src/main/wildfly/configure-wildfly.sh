@@ -61,6 +61,11 @@ trap 'rm -f "$cli_file"' EXIT
     echo '/subsystem=messaging-activemq/server=default/address-setting=#:write-attribute(name=max-delivery-attempts,value=5)'
     echo '/subsystem=messaging-activemq/server=default/security-setting=#/role=agent:add(send=true,consume=true,create-durable-queue=true,create-non-durable-queue=true,delete-non-durable-queue=true)'
     echo '/subsystem=messaging-activemq/server=default/security-setting=#/role=guest:write-attribute(name=create-durable-queue,value=true)'
+    # Session events: a topic that every manager node and outside JMS clients (role 'events') read.
+    echo 'jms-topic add --topic-address=BackendAiSessionEvents --entries=java:/jms/topic/BackendAiSessionEvents java:jboss/exported/jms/topic/BackendAiSessionEvents'
+    echo '/subsystem=messaging-activemq/server=default/security-setting=jms.topic.BackendAiSessionEvents:add'
+    echo '/subsystem=messaging-activemq/server=default/security-setting=jms.topic.BackendAiSessionEvents/role=guest:add(send=true,consume=true,create-non-durable-queue=true,delete-non-durable-queue=true)'
+    echo '/subsystem=messaging-activemq/server=default/security-setting=jms.topic.BackendAiSessionEvents/role=events:add(send=false,consume=true,create-non-durable-queue=true,delete-non-durable-queue=true,create-durable-queue=true,delete-durable-queue=true)'
     echo "/socket-binding-group=standard-sockets/socket-binding=backendai-agents:add(port=\"\${backendai.agents.port:$broker_port}\",interface=public)"
     echo '/subsystem=messaging-activemq/server=default/remote-acceptor=backendai-agents:add(socket-binding=backendai-agents)'
     # The REST API lives at the root, where WildFly shows its welcome page by default.
@@ -90,4 +95,17 @@ for file in application-users.properties application-roles.properties; do
 done
 "$jboss_home/bin/add-user.sh" -a -s -u agent -p "$password" -g agent \
     -sc "$jboss_home/standalone/configuration" > /dev/null
-echo "Configured; agent broker credentials are in $credentials"
+# Outside subscribers of the session events topic use the user 'events' (role 'events').
+events_credentials="$state_dir/events-broker.properties"
+if [ -f "$events_credentials" ]; then
+    events_password=$(sed -n 's/^password=//p' "$events_credentials")
+else
+    events_password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32)
+    (umask 077 && printf 'user=events\npassword=%s\n' "$events_password" > "$events_credentials")
+fi
+for file in application-users.properties application-roles.properties; do
+    sed -i '/^events=/d' "$jboss_home/standalone/configuration/$file"
+done
+"$jboss_home/bin/add-user.sh" -a -s -u events -p "$events_password" -g events \
+    -sc "$jboss_home/standalone/configuration" > /dev/null
+echo "Configured; agent broker credentials are in $credentials, event subscriber credentials in $events_credentials"

@@ -4,6 +4,7 @@ import ai.backend.manager.application.KeyPairService.IssuedKeyPair;
 import ai.backend.manager.domain.model.Domain;
 import ai.backend.manager.domain.model.KeyPair;
 import ai.backend.manager.domain.model.ResourcePolicy;
+import ai.backend.manager.domain.model.ScalingGroup;
 import ai.backend.manager.domain.model.User;
 import ai.backend.manager.domain.model.UserGroup;
 import ai.backend.manager.domain.model.UserRole;
@@ -89,6 +90,13 @@ public class AccountService {
     Domain domain = new Domain(name, ManagerClock.now());
     List<String> changed = applyDomain(domain, fields);
     em.persist(domain);
+    // A new domain may use the default scaling group, so that its users can run sessions at once.
+    ScalingGroup defaultGroup = em.find(ScalingGroup.class, ScalingGroup.DEFAULT);
+    if (defaultGroup != null) {
+      em.flush();
+      defaultGroup.getDomains().add(name);
+      changed.add("scalingGroups=[default]");
+    }
     audit.record(caller, "create", "domain", name, name, String.join(" ", changed));
     return json(domain);
   }

@@ -9,6 +9,7 @@ import ai.backend.manager.domain.model.AgentImage;
 import ai.backend.manager.domain.model.Kernel;
 import ai.backend.manager.domain.model.KernelImage;
 import ai.backend.manager.domain.model.KernelStatus;
+import ai.backend.manager.domain.model.ScalingGroup;
 import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.SessionStatus;
 import ai.backend.manager.infrastructure.messaging.AgentCommandSender;
@@ -39,6 +40,7 @@ public class AgentRegistry {
 
   private static final Logger LOG = Logger.getLogger(AgentRegistry.class);
   private static final Pattern AGENT_ID = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
+  private static final Pattern SCALING_GROUP = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
 
   @PersistenceContext(unitName = "backendai")
   private EntityManager em;
@@ -93,8 +95,28 @@ public class AgentRegistry {
     } else if (wasLost) {
       LOG.infof("Agent %s is ALIVE again", agent.getId());
     }
+    ensureScalingGroup(agent, now);
     updateImages(agent.getId(), heartbeat.images() == null ? List.of() : heartbeat.images(), now);
     reconcileKernels(agent, heartbeat.kernels() == null ? List.of() : heartbeat.kernels(), now);
+  }
+
+  /** Creates the scaling group an agent names when it does not exist yet, so that it can join. */
+  private void ensureScalingGroup(Agent agent, OffsetDateTime now) {
+    String name = agent.getScalingGroup();
+    if (em.find(ScalingGroup.class, name) != null) {
+      return;
+    }
+    if (!SCALING_GROUP.matcher(name).matches()) {
+      LOG.warnf(
+          "Agent %s names the invalid scaling group '%s'; it stays unscheduled until fixed",
+          agent.getId(), ManagerException.shorten(name));
+      return;
+    }
+    em.persist(new ScalingGroup(name, now));
+    LOG.warnf(
+        "Agent %s created scaling group %s (fifo, dispersed); no domain, group or keypair may use"
+            + " it until an admin allows one with PATCH /admin/scaling-groups/%s",
+        agent.getId(), name, name);
   }
 
   private void updateImages(

@@ -57,16 +57,27 @@ public class SchedulerTimer {
     runPass();
   }
 
+  /** Places the pending sessions of one group, batch after batch, until a batch places none. */
+  private void placeAll(String group) {
+    try {
+      int placed;
+      do {
+        placed = scheduling.placePending(group);
+      } while (placed > 0);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "Scheduling scaling group %s failed; the next pass retries", group);
+    }
+  }
+
   private void runPass() {
     rerunRequested.set(true);
     // A request that arrives just before the running pass unlocks is taken by this loop.
     while (rerunRequested.get() && passLock.tryLock()) {
       try {
         while (rerunRequested.getAndSet(false)) {
-          int placed;
-          do {
-            placed = scheduling.placePending();
-          } while (placed > 0);
+          for (String group : scheduling.scalingGroupNames()) {
+            placeAll(group);
+          }
         }
         scheduling.failStuckStarts();
         scheduling.markLostAgents();

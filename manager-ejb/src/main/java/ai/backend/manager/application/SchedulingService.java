@@ -6,8 +6,17 @@ import ai.backend.manager.domain.model.Agent;
 import ai.backend.manager.domain.model.AgentStatus;
 import ai.backend.manager.domain.model.Kernel;
 import ai.backend.manager.domain.model.KernelStatus;
+import ai.backend.manager.domain.model.ScalingGroup;
 import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.SessionStatus;
+import ai.backend.manager.domain.scheduling.PlacementPlanner;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.AgentSlots;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.Order;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.PendingSession;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.Placement;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.Plan;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.Selection;
+import ai.backend.manager.domain.scheduling.PlacementPlanner.Waiting;
 import ai.backend.manager.infrastructure.messaging.AgentCommandSender;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
@@ -16,23 +25,30 @@ import jakarta.ejb.TransactionAttributeType;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * Places PENDING sessions on ALIVE agents in FIFO order, and fails sessions whose agent never
- * reported their kernel started. Pending rows are taken with {@code FOR UPDATE SKIP LOCKED} and
- * agent rows locked while their free slots are computed, so several manager nodes never place one
- * session twice nor overfill an agent.
+ * Places PENDING sessions on ALIVE agents of their scaling group, and fails sessions whose agent
+ * never reported their kernel started. Pending rows are taken with {@code FOR UPDATE SKIP LOCKED}
+ * and agent rows locked while their free slots are computed, so several manager nodes never place
+ * one session twice nor overfill an agent.
  */
 @Stateless
 public class SchedulingService {
 
   private static final Logger LOG = Logger.getLogger(SchedulingService.class);
-  private static final int BATCH = 50;
+  private static final int BATCH = 200;
+
+  /** Kernel statuses whose slots count as taken on their agent. */
+  private static final List<KernelStatus> HOLDING =
+      List.of(KernelStatus.SCHEDULED, KernelStatus.RUNNING, KernelStatus.TERMINATING);
 
   /** Hibernate's lock timeout value that requests SKIP LOCKED. */
   private static final int SKIP_LOCKED = -2;
@@ -42,18 +58,35 @@ public class SchedulingService {
 
   @EJB private AgentCommandSender commands;
 
+  /** Returns the names of all scaling groups, for one placement pass each. */
+  @TransactionAttribute(TransactionAttributeType.SUPPORTS)
+  public List<String> scalingGroupNames() {
+    return em.createQuery("select g.name from ScalingGroup g order by g.name", String.class)
+        .getResultList();
+  }
+
   /**
-   * Places as many PENDING sessions as fit, in one transaction.
+   * Places as many PENDING sessions of one scaling group as fit, in one transaction, in the order
+   * and onto the agents that the group's scheduler chooses. Sessions pending longer than the
+   * group's pending timeout are cancelled first.
    *
    * @return the number of sessions placed
    */
   @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
-  public int placePending() {
+  public int placePending(String groupName) {
+    ScalingGroup group = em.find(ScalingGroup.class, groupName);
+    if (group == null) {
+      return 0;
+    }
+    boolean newestFirst = "lifo".equalsIgnoreCase(group.getScheduler());
     List<Session> pending =
         em.createQuery(
-                "select s from Session s where s.status = :pending order by s.createdAt",
+                "select s from Session s where s.status = :pending and s.scalingGroup = :group"
+                    + " order by s.createdAt"
+                    + (newestFirst ? " desc" : ""),
                 Session.class)
             .setParameter("pending", SessionStatus.PENDING)
+            .setParameter("group", groupName)
             .setLockMode(LockModeType.PESSIMISTIC_WRITE)
             .setHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
             .setMaxResults(BATCH)
@@ -61,44 +94,114 @@ public class SchedulingService {
     if (pending.isEmpty()) {
       return 0;
     }
+    OffsetDateTime now = ManagerClock.now();
+    pending = cancelOverdue(group, pending, now);
+    if (!group.isActive()) {
+      pending.forEach(
+          session ->
+              session.describeStatus(
+                  "waiting: scaling group "
+                      + groupName
+                      + " is inactive; an admin can activate it"));
+      return 0;
+    }
     List<Agent> agents =
-        em.createQuery("select a from Agent a where a.status = :alive order by a.id", Agent.class)
+        em.createQuery(
+                "select a from Agent a where a.status = :alive and a.scalingGroup = :group"
+                    + " order by a.id",
+                Agent.class)
             .setParameter("alive", AgentStatus.ALIVE)
+            .setParameter("group", groupName)
             .setLockMode(LockModeType.PESSIMISTIC_WRITE)
             .getResultList();
     Map<String, ResourceSlots> free = freeSlots(agents);
     Map<String, List<String>> imagesByAgent = imagesByAgent();
-    int placed = 0;
-    OffsetDateTime now = ManagerClock.now();
+    List<AgentSlots> agentSlots = new ArrayList<>();
+    for (Agent agent : agents) {
+      agentSlots.add(
+          new AgentSlots(
+              agent.getId(),
+              agent.getAvailableSlots(),
+              free.get(agent.getId()),
+              Set.copyOf(imagesByAgent.getOrDefault(agent.getId(), List.of()))));
+    }
+    Map<Object, Session> byId = new HashMap<>();
+    List<PendingSession> requests = new ArrayList<>();
     for (Session session : pending) {
-      Agent chosen = null;
-      int withImage = 0;
-      for (Agent agent : agents) {
-        if (!imagesByAgent.getOrDefault(agent.getId(), List.of()).contains(session.getImage())) {
-          continue;
-        }
-        withImage++;
-        if (session.getRequestedSlots().fitsIn(free.get(agent.getId()))) {
-          chosen = agent;
-          break;
-        }
-      }
-      if (chosen == null) {
-        session.describeStatus(
-            withImage == 0
-                ? "waiting for an ALIVE agent with image " + session.getImage()
-                : "waiting for resources: none of "
-                    + withImage
-                    + " agents with the image has "
-                    + session.getRequestedSlots()
-                    + " free");
+      byId.put(session.getId(), session);
+      requests.add(
+          new PendingSession(
+              session.getId(),
+              session.getAccessKey(),
+              session.getImage(),
+              session.getRequestedSlots(),
+              session.getCreatedAt()));
+    }
+    PlacementPlanner planner =
+        new PlacementPlanner(
+            Order.parse(group.getScheduler()).orElse(Order.FIFO),
+            Selection.parse(group.getAgentSelection()).orElse(Selection.DISPERSED));
+    Map<String, ResourceSlots> usage = planner.usesShares() ? usageByKeyPair(agents) : Map.of();
+    Plan plan = planner.plan(requests, agentSlots, usage);
+    Map<String, Agent> agentsById = new HashMap<>();
+    agents.forEach(agent -> agentsById.put(agent.getId(), agent));
+    for (Placement placement : plan.placements()) {
+      assign(byId.get(placement.session().id()), agentsById.get(placement.agentId()), now);
+    }
+    for (Waiting waiting : plan.waiting()) {
+      byId.get(waiting.session().id()).describeStatus(waiting.reason());
+    }
+    return plan.placements().size();
+  }
+
+  /** Cancels the sessions pending longer than the group allows and returns the others. */
+  private List<Session> cancelOverdue(
+      ScalingGroup group, List<Session> pending, OffsetDateTime now) {
+    if (group.getPendingTimeout() <= 0) {
+      return pending;
+    }
+    List<Session> remaining = new ArrayList<>();
+    for (Session session : pending) {
+      long waited = Duration.between(session.getCreatedAt(), now).toSeconds();
+      if (waited < group.getPendingTimeout()) {
+        remaining.add(session);
         continue;
       }
-      free.put(chosen.getId(), free.get(chosen.getId()).subtract(session.getRequestedSlots()));
-      assign(session, chosen, now);
-      placed++;
+      String reason =
+          "pending-timeout: waited "
+              + waited
+              + " s; scaling group "
+              + group.getName()
+              + " allows "
+              + group.getPendingTimeout()
+              + " s (last reason: "
+              + session.getStatusInfo()
+              + ")";
+      session.transition(SessionStatus.CANCELLED, reason, now);
+      session.mainKernel().transition(KernelStatus.TERMINATED, "pending-timeout", now);
+      LOG.infof("Session %s cancelled: %s", session.getId(), reason);
     }
-    return placed;
+    return remaining;
+  }
+
+  /** Returns the slots that each keypair's live kernels hold on the given agents. */
+  private Map<String, ResourceSlots> usageByKeyPair(List<Agent> agents) {
+    Map<String, ResourceSlots> usage = new HashMap<>();
+    if (agents.isEmpty()) {
+      return usage;
+    }
+    List<Object[]> rows =
+        em.createQuery(
+                "select s.accessKey, k.occupiedSlots from Kernel k join k.session s"
+                    + " where k.status in :holding and k.agentId in :agents",
+                Object[].class)
+            .setParameter("holding", HOLDING)
+            .setParameter("agents", agents.stream().map(Agent::getId).toList())
+            .getResultList();
+    for (Object[] row : rows) {
+      usage.merge((String) row[0], (ResourceSlots) row[1], ResourceSlots::add);
+    }
+    return usage;
   }
 
   private void assign(Session session, Agent agent, OffsetDateTime now) {
@@ -132,11 +235,15 @@ public class SchedulingService {
     for (Agent agent : agents) {
       free.put(agent.getId(), agent.getAvailableSlots());
     }
+    if (agents.isEmpty()) {
+      return free;
+    }
     List<Kernel> holding =
-        em.createQuery("select k from Kernel k where k.status in :holding", Kernel.class)
-            .setParameter(
-                "holding",
-                List.of(KernelStatus.SCHEDULED, KernelStatus.RUNNING, KernelStatus.TERMINATING))
+        em.createQuery(
+                "select k from Kernel k where k.status in :holding and k.agentId in :agents",
+                Kernel.class)
+            .setParameter("holding", HOLDING)
+            .setParameter("agents", agents.stream().map(Agent::getId).toList())
             .getResultList();
     for (Kernel kernel : holding) {
       free.computeIfPresent(

@@ -8,6 +8,7 @@ import ai.backend.manager.domain.model.Kernel;
 import ai.backend.manager.domain.model.KernelImage;
 import ai.backend.manager.domain.model.KernelStatus;
 import ai.backend.manager.domain.model.KeyPair;
+import ai.backend.manager.domain.model.ScalingGroup;
 import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.SessionStatus;
 import ai.backend.manager.domain.model.User;
@@ -64,7 +65,8 @@ public class SessionService {
       Map<String, ?> resources,
       Map<String, String> environ,
       Integer clusterSize,
-      String group) {}
+      String group,
+      String scalingGroup) {}
 
   /** The created or reused session, and whether this call created it. */
   public record CreateResult(SessionView session, boolean created) {}
@@ -128,17 +130,19 @@ public class SessionService {
       throw ManagerException.invalidParameters(
           "clusterSize " + clusterSize + " is not supported yet: sessions have one container");
     }
-    checkSomeAgentCanHold(slots, image);
+    String scalingGroup = resolveScalingGroup(request.scalingGroup(), user, group, accessKey);
+    checkSomeAgentCanHold(slots, image, scalingGroup);
 
     Session session =
         new Session(name, accessKey, type, image.getName(), slots, environ, ManagerClock.now());
     session.assignOwner(user.getUuid(), user.getDomainName(), group == null ? null : group.getId());
+    session.setScalingGroup(scalingGroup);
     session.describeStatus("waiting to be scheduled");
     em.persist(session);
     enqueued.fire(new SchedulingRequested("session " + session.getId() + " enqueued"));
     LOG.infof(
-        "Session %s (%s) of %s created as PENDING: image %s, slots %s",
-        session.getId(), name, accessKey, image.getName(), slots);
+        "Session %s (%s) of %s created as PENDING in scaling group %s: image %s, slots %s",
+        session.getId(), name, accessKey, scalingGroup, image.getName(), slots);
     return new CreateResult(SessionView.of(session), true);
   }
 
@@ -238,24 +242,68 @@ public class SessionService {
     return checked;
   }
 
-  private void checkSomeAgentCanHold(ResourceSlots slots, KernelImage image)
+  /**
+   * Returns the scaling group for a new session: the one requested, which the session's domain,
+   * group or keypair must be allowed to use, or {@code default} when allowed, or the first allowed.
+   */
+  private String resolveScalingGroup(String requested, User user, UserGroup group, String accessKey)
+      throws ManagerException {
+    List<String> allowed =
+        em.createQuery(
+                "select distinct g.name from ScalingGroup g left join g.domains d"
+                    + " left join g.groups ug left join g.keyPairs k"
+                    + " where g.active = true and (d = :domain or ug = :group or k = :key)"
+                    + " order by g.name",
+                String.class)
+            .setParameter("domain", user.getDomainName())
+            .setParameter("group", group == null ? new UUID(0, 0) : group.getId())
+            .setParameter("key", accessKey)
+            .getResultList();
+    if (requested != null && !requested.isBlank()) {
+      String name = requested.trim();
+      if (!allowed.contains(name)) {
+        throw ManagerException.invalidParameters(
+            "scaling group '"
+                + ManagerException.shorten(name)
+                + "' is not allowed for this keypair, its group or its domain; allowed: "
+                + allowed);
+      }
+      return name;
+    }
+    if (allowed.contains(ScalingGroup.DEFAULT)) {
+      return ScalingGroup.DEFAULT;
+    }
+    if (allowed.isEmpty()) {
+      throw ManagerException.invalidParameters(
+          "no active scaling group is allowed for domain '"
+              + user.getDomainName()
+              + "', the session's group or this keypair; ask an admin to allow one");
+    }
+    return allowed.get(0);
+  }
+
+  private void checkSomeAgentCanHold(ResourceSlots slots, KernelImage image, String scalingGroup)
       throws ManagerException {
     List<Agent> agents =
         em.createQuery(
-                "select a from Agent a where a.status = :alive and exists (select 1 from"
-                    + " AgentImage ai where ai.agentId = a.id and ai.imageName = :image)",
+                "select a from Agent a where a.status = :alive and a.scalingGroup = :group"
+                    + " and exists (select 1 from AgentImage ai where ai.agentId = a.id"
+                    + " and ai.imageName = :image)",
                 Agent.class)
             .setParameter("alive", AgentStatus.ALIVE)
+            .setParameter("group", scalingGroup)
             .setParameter("image", image.getName())
             .getResultList();
     boolean fits = agents.stream().anyMatch(agent -> slots.fitsIn(agent.getAvailableSlots()));
     if (!fits) {
       throw ManagerException.invalidParameters(
-          "no agent with image "
+          "no ALIVE agent of scaling group "
+              + scalingGroup
+              + " with image "
               + image.getName()
               + " has capacity for "
               + slots
-              + " even when idle; request fewer resources");
+              + " even when idle; request fewer resources or another scaling group");
     }
   }
 

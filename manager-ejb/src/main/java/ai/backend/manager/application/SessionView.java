@@ -23,7 +23,8 @@ public record SessionView(
     UUID kernelId,
     String containerId,
     Map<String, String> requestedSlots,
-    Map<String, String> occupiedSlots) {
+    Map<String, String> occupiedSlots,
+    String scalingGroup) {
 
   /** Copies a session while its transaction is open. */
   public static SessionView of(Session session) {
@@ -44,6 +45,7 @@ public record SessionView(
         kernel.getId(),
         kernel.getContainerId(),
         session.getRequestedSlots().toStringMap(),
-        occupies ? kernel.getOccupiedSlots().toStringMap() : Map.of());
+        occupies ? kernel.getOccupiedSlots().toStringMap() : Map.of(),
+        session.getScalingGroup());
   }
 }

@@ -1,16 +1,19 @@
 package ai.backend.manager.domain.model;
 
 import ai.backend.common.resource.ResourceSlots;
+import ai.backend.manager.infrastructure.persistence.SessionStatusListener;
 import jakarta.persistence.CascadeType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.OneToMany;
 import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import jakarta.persistence.Version;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import java.util.UUID;
  */
 @Entity
 @Table(name = "sessions")
+@EntityListeners(SessionStatusListener.class)
 public class Session {
 
   /** Maximum length of a status message; longer ones are cut with an ellipsis. */
@@ -81,9 +85,15 @@ public class Session {
   @Column(name = "group_id")
   private UUID groupId;
 
+  @Column(name = "scaling_group")
+  private String scalingGroup;
+
   /** The last API call on the session, which the idle timeout counts from. */
   @Column(name = "last_activity")
   private OffsetDateTime lastActivity;
+
+  /** Set when the status changed and the event of the change is not yet published. */
+  @Transient private boolean statusChanged;
 
   @Version
   @Column(name = "version", nullable = false)
@@ -114,11 +124,13 @@ public class Session {
     this.status = SessionStatus.PENDING;
     this.statusChangedAt = now;
     this.lastActivity = now;
+    this.statusChanged = true;
     this.kernels.add(new Kernel(this, image, requestedSlots, now));
   }
 
   /** Changes the status and its message; a final status also records the end time. */
   public void transition(SessionStatus next, String info, OffsetDateTime now) {
+    this.statusChanged |= next != status;
     this.status = next;
     this.statusInfo = truncate(info);
     this.statusChangedAt = now;
@@ -229,5 +241,20 @@ public class Session {
 
   public OffsetDateTime getLastActivity() {
     return lastActivity;
+  }
+
+  public String getScalingGroup() {
+    return scalingGroup;
+  }
+
+  public void setScalingGroup(String scalingGroup) {
+    this.scalingGroup = scalingGroup;
+  }
+
+  /** Returns true once after each status change, for publishing its event. */
+  public boolean takeStatusChange() {
+    boolean changed = statusChanged;
+    statusChanged = false;
+    return changed;
   }
 }

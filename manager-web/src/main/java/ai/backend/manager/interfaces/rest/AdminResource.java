@@ -7,6 +7,7 @@ import ai.backend.manager.application.Caller;
 import ai.backend.manager.application.KeyPairService;
 import ai.backend.manager.application.ManagerException;
 import ai.backend.manager.application.PolicyService;
+import ai.backend.manager.application.ScalingGroupService;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.Consumes;
@@ -47,6 +48,8 @@ public class AdminResource {
   @EJB private PolicyService policies;
 
   @EJB private AuditLog audit;
+
+  @EJB private ScalingGroupService scalingGroups;
 
   @Context private SecurityContext security;
 
@@ -292,6 +295,49 @@ public class AdminResource {
   public Response deletePreset(@PathParam("name") String name) throws ManagerException {
     policies.deletePreset(caller(), name);
     return Response.noContent().build();
+  }
+
+  // Scaling groups and agents
+
+  @GET
+  @Path("scaling-groups")
+  public Map<String, Object> listScalingGroups() throws ManagerException {
+    return items(scalingGroups.list(caller()));
+  }
+
+  @POST
+  @Path("scaling-groups")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response createScalingGroup(Map<String, Object> body) throws ManagerException {
+    return created(scalingGroups.create(caller(), body));
+  }
+
+  @GET
+  @Path("scaling-groups/{name}")
+  public Map<String, Object> getScalingGroup(@PathParam("name") String name)
+      throws ManagerException {
+    return scalingGroups.get(caller(), name);
+  }
+
+  @PATCH
+  @Path("scaling-groups/{name}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Map<String, Object> updateScalingGroup(
+      @PathParam("name") String name, Map<String, Object> body) throws ManagerException {
+    return scalingGroups.update(caller(), name, body);
+  }
+
+  @DELETE
+  @Path("scaling-groups/{name}")
+  public Response deleteScalingGroup(@PathParam("name") String name) throws ManagerException {
+    scalingGroups.delete(caller(), name);
+    return Response.noContent().build();
+  }
+
+  @GET
+  @Path("agents")
+  public Map<String, Object> listAgents() throws ManagerException {
+    return items(scalingGroups.listAgents(caller()));
   }
 
   // Audit log

@@ -1,6 +1,7 @@
 package ai.backend.manager.interfaces.rest;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 
 /**
@@ -17,14 +18,30 @@ public record CreateSessionRequest(
     String type,
     Config config,
     Integer clusterSize,
-    String group) {
+    String group,
+    String scalingGroup,
+    @JsonProperty("scaling_group") String scalingGroupSnake,
+    Boolean enqueueOnly,
+    Integer maxWaitSeconds) {
 
   /** The {@code config} object: resources and environment. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Config(Map<String, Object> resources, Map<String, String> environ) {}
+  public record Config(
+      Map<String, Object> resources, Map<String, String> environ, String scalingGroup) {}
 
   String imageName() {
     return image != null ? image : lang;
+  }
+
+  /** Returns the scaling group from any of the places Backend.AI's clients put it. */
+  String requestedScalingGroup() {
+    if (scalingGroup != null) {
+      return scalingGroup;
+    }
+    if (scalingGroupSnake != null) {
+      return scalingGroupSnake;
+    }
+    return config == null ? null : config.scalingGroup();
   }
 
   String sessionName() {

@@ -22,6 +22,7 @@ final class SessionJson {
     json.put("createdAt", session.createdAt().toString());
     json.put(
         "terminatedAt", session.terminatedAt() == null ? null : session.terminatedAt().toString());
+    json.put("scalingGroup", session.scalingGroup());
     json.put("agent", session.agentId());
     json.put("containerId", session.containerId());
     json.put("accessKey", session.accessKey());

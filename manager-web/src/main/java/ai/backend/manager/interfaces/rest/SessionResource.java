@@ -34,11 +34,14 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Backend.AI's session API: create, list, inspect, execute in and destroy sessions. */
 @RequestScoped
@@ -47,6 +50,14 @@ import java.util.Map;
 public class SessionResource {
 
   private static final int MAX_LIST = 1000;
+
+  /** Longest wait that {@code maxWaitSeconds} may request. */
+  private static final int MAX_WAIT_SECONDS = 300;
+
+  private static final long START_POLL_MILLIS = 200;
+
+  private static final Set<SessionStatus> STARTING =
+      EnumSet.of(SessionStatus.PENDING, SessionStatus.SCHEDULED, SessionStatus.PREPARING);
 
   @EJB private SessionService sessions;
 
@@ -70,10 +81,16 @@ public class SessionResource {
     if (body == null) {
       throw ManagerException.invalidParameters("the request body is missing: send a JSON object");
     }
+    int maxWait = body.maxWaitSeconds() == null ? 0 : body.maxWaitSeconds();
+    if (maxWait < 0 || maxWait > MAX_WAIT_SECONDS) {
+      throw ManagerException.invalidParameters(
+          "maxWaitSeconds " + maxWait + " is out of range: use 0 to " + MAX_WAIT_SECONDS);
+    }
     CreateSessionRequest.Config config = body.config();
+    Caller caller = caller();
     CreateResult result =
         sessions.create(
-            caller(),
+            caller,
             new CreateRequest(
                 body.imageName(),
                 body.sessionName(),
@@ -81,10 +98,35 @@ public class SessionResource {
                 config == null ? null : config.resources(),
                 config == null ? null : config.environ(),
                 body.clusterSize(),
-                body.group()));
-    Map<String, Object> json = new LinkedHashMap<>(SessionJson.of(result.session()));
+                body.group(),
+                body.requestedScalingGroup()));
+    SessionView session = result.session();
+    if (maxWait > 0 && !Boolean.TRUE.equals(body.enqueueOnly())) {
+      session = awaitStart(caller, session, Duration.ofSeconds(maxWait));
+    }
+    Map<String, Object> json = new LinkedHashMap<>(SessionJson.of(session));
     json.put("created", result.created());
     return Response.status(result.created() ? 201 : 200).entity(json).build();
+  }
+
+  /**
+   * Waits until the session leaves PENDING, SCHEDULED and PREPARING, or the time is up, and returns
+   * its latest state.
+   */
+  private SessionView awaitStart(Caller caller, SessionView session, Duration maxWait)
+      throws ManagerException {
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    SessionView current = session;
+    while (STARTING.contains(current.status()) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(START_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      current = sessions.find(caller, current.id().toString());
+    }
+    return current;
   }
 
   @GET
