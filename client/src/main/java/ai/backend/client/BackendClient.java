@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -63,6 +64,7 @@ public final class BackendClient {
   private final BackendClientConfig config;
   private final ObjectMapper mapper;
   private final SignedHttpTransport transport;
+  private final AdminClient admin;
 
   public BackendClient(BackendClientConfig config) {
     this(config, Clock.systemUTC());
@@ -71,15 +73,75 @@ public final class BackendClient {
   /** Creates a client that dates its requests by the given clock. */
   public BackendClient(BackendClientConfig config, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
-    this.mapper =
-        new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    this.mapper = newMapper();
     this.transport = new SignedHttpTransport(config, mapper, clock);
+    this.admin = new AdminClient(transport, mapper);
+  }
+
+  private static ObjectMapper newMapper() {
+    return new ObjectMapper()
+        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+        .setSerializationInclusion(JsonInclude.Include.NON_NULL);
   }
 
   public BackendClientConfig config() {
     return config;
+  }
+
+  /** Returns the calls of the admin API, signed with this client's keypair. */
+  public AdminClient admin() {
+    return admin;
+  }
+
+  /**
+   * Exchanges a user's password for a new keypair ({@code POST /auth/authorize}). The request is
+   * not signed, so it needs no keypair, and the password travels only in its body. The manager
+   * rejects a wrong password, an unknown user and an inactive user alike with 401 {@code
+   * auth-failed}, and any login with 429 after 10 failed logins for one username within 15 minutes.
+   *
+   * @param endpoint the manager's base URL, such as {@link BackendClientConfig#loadEndpoint}
+   *     returns
+   * @param domain the user's domain, such as {@code default}
+   * @param username the user's email or username
+   * @return the new keypair, which expires after the manager's login keypair lifetime (24 hours by
+   *     default)
+   * @throws IllegalArgumentException if the domain, username or password is empty
+   */
+  public static LoginKeyPair authorize(
+      URI endpoint, String domain, String username, String password) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    if (domain == null || domain.isBlank()) {
+      throw new IllegalArgumentException("the domain name is empty");
+    }
+    if (username == null || username.isBlank()) {
+      throw new IllegalArgumentException("the username is empty");
+    }
+    if (password == null || password.isEmpty()) {
+      throw new IllegalArgumentException("the password is empty");
+    }
+    ObjectMapper mapper = newMapper();
+    SignedHttpTransport transport =
+        new SignedHttpTransport(
+            endpoint,
+            BackendClientConfig.DEFAULT_CONNECT_TIMEOUT,
+            BackendClientConfig.DEFAULT_REQUEST_TIMEOUT,
+            mapper);
+    ObjectNode body = mapper.createObjectNode();
+    body.put("type", "keypair");
+    body.put("domain", domain.trim());
+    body.put("username", username.trim());
+    body.put("password", password);
+
+    String requestLine = "POST /auth/authorize";
+    JsonNode data = transport.sendUnsigned("POST", "/auth/authorize", body).get("data");
+    if (data == null || !data.isObject()) {
+      throw transport.unexpected(requestLine, "the 'data' object is missing");
+    }
+    LoginKeyPair keyPair = transport.convert(data, LoginKeyPair.class, requestLine);
+    if (keyPair.accessKey() == null || keyPair.secretKey() == null) {
+      throw transport.unexpected(requestLine, "the access key or the secret key is missing");
+    }
+    return keyPair;
   }
 
   /** Fetches the API version and the manager's release version ({@code GET /}). */
@@ -92,17 +154,17 @@ public final class BackendClient {
    * #waitUntilRunning} before running code in it.
    */
   public SessionCreated createSession(SessionSpec spec) {
-    return call("POST", "/session", createSessionBody(spec), SessionCreated.class);
+    return call("POST", owned("/session"), createSessionBody(spec), SessionCreated.class);
   }
 
   /** Fetches one session by id or name ({@code GET /session/{idOrName}}). */
   public SessionInfo getSession(String idOrName) {
-    return call("GET", sessionPath(idOrName), null, SessionInfo.class);
+    return call("GET", owned(sessionPath(idOrName)), null, SessionInfo.class);
   }
 
   /** Lists the caller's sessions ({@code GET /session}). */
   public SessionList listSessions() {
-    return call("GET", "/session", null, SessionList.class);
+    return listSessions(null, false);
   }
 
   /**
@@ -111,11 +173,27 @@ public final class BackendClient {
    * @param status a status such as {@code RUNNING}, or null for all sessions
    */
   public SessionList listSessions(String status) {
-    if (status == null || status.isBlank()) {
-      return listSessions();
+    return listSessions(status, false);
+  }
+
+  /**
+   * Lists sessions ({@code GET /session?status=...&all=true}).
+   *
+   * @param status a status such as {@code RUNNING}, or null for sessions in any status
+   * @param all true for every session the caller may reach: an admin's includes the sessions of the
+   *     users of their domain, a superadmin's every session, a user's only their own
+   */
+  public SessionList listSessions(String status, boolean all) {
+    StringBuilder path = new StringBuilder("/session");
+    char separator = '?';
+    if (status != null && !status.isBlank()) {
+      path.append(separator).append("status=").append(PathSegments.encode(status.trim()));
+      separator = '&';
     }
-    String path = "/session?status=" + PathSegments.encode(status.trim());
-    return call("GET", path, null, SessionList.class);
+    if (all) {
+      path.append(separator).append("all=true");
+    }
+    return call("GET", owned(path.toString()), null, SessionList.class);
   }
 
   /**
@@ -138,7 +216,7 @@ public final class BackendClient {
     body.put("runId", runId);
     body.set("options", mapper.valueToTree(options == null ? Map.of() : options));
 
-    String path = sessionPath(idOrName);
+    String path = owned(sessionPath(idOrName));
     JsonNode response = transport.send("POST", path, body);
     JsonNode result = response.get("result");
     if (result == null || !result.isObject()) {
@@ -154,7 +232,7 @@ public final class BackendClient {
 
   /** Destroys a session ({@code DELETE /session/{idOrName}}). */
   public SessionDestroyed destroySession(String idOrName) {
-    return call("DELETE", sessionPath(idOrName), null, SessionDestroyed.class);
+    return call("DELETE", owned(sessionPath(idOrName)), null, SessionDestroyed.class);
   }
 
   /**
@@ -286,7 +364,7 @@ public final class BackendClient {
    * manager does not wait for the code to stop, so only the run's next result shows whether it did.
    */
   public void interrupt(String idOrName) {
-    transport.send("POST", sessionPath(idOrName) + "/interrupt", null);
+    transport.send("POST", owned(sessionPath(idOrName) + "/interrupt"), null);
   }
 
   /**
@@ -294,7 +372,7 @@ public final class BackendClient {
    * and the files in {@code /home/work} stay. Waits at least {@link #RESTART_TIMEOUT}.
    */
   public void restart(String idOrName) {
-    transport.send("PATCH", sessionPath(idOrName), null, atLeast(RESTART_TIMEOUT));
+    transport.send("PATCH", owned(sessionPath(idOrName)), null, atLeast(RESTART_TIMEOUT));
   }
 
   /**
@@ -308,7 +386,7 @@ public final class BackendClient {
     ObjectNode body = mapper.createObjectNode();
     body.put("code", code == null ? "" : code);
     body.set("options", mapper.valueToTree(options == null ? Map.of() : options));
-    String path = sessionPath(idOrName) + "/complete";
+    String path = owned(sessionPath(idOrName) + "/complete");
     JsonNode result = transport.send("POST", path, body).get("result");
     if (result == null || !result.isArray()) {
       throw unexpected("POST " + path, "the 'result' list is missing");
@@ -338,7 +416,7 @@ public final class BackendClient {
     MultipartFormData body = MultipartFormData.ofFiles(UPLOAD_FIELD, contents);
     transport.sendBytes(
         "POST",
-        sessionPath(idOrName) + "/upload",
+        owned(sessionPath(idOrName) + "/upload"),
         body.contentType(),
         body.bytes(),
         atLeast(FILE_TRANSFER_TIMEOUT));
@@ -409,9 +487,10 @@ public final class BackendClient {
       path.append(separator).append("file=").append(PathSegments.encode(file));
       separator = '&';
     }
-    String requestLine = "GET " + path;
+    String pathAndQuery = owned(path.toString());
+    String requestLine = "GET " + pathAndQuery;
     HttpResponse<byte[]> response =
-        transport.fetch("GET", path.toString(), "*/*", atLeast(FILE_TRANSFER_TIMEOUT));
+        transport.fetch("GET", pathAndQuery, "*/*", atLeast(FILE_TRANSFER_TIMEOUT));
     String contentType = response.headers().firstValue("Content-Type").orElse("");
     if (contentType.toLowerCase(Locale.ROOT).startsWith(TAR)) {
       return TarExtractor.extract(response.body(), targetDir, requestLine);
@@ -455,14 +534,14 @@ public final class BackendClient {
     String folder = path == null || path.isBlank() ? "." : path;
     return call(
         "GET",
-        sessionPath(idOrName) + "/files?path=" + PathSegments.encode(folder),
+        owned(sessionPath(idOrName) + "/files?path=" + PathSegments.encode(folder)),
         null,
         FileListing.class);
   }
 
   /** Returns the log of a session's kernel container ({@code GET /session/{idOrName}/logs}). */
   public String logs(String idOrName) {
-    String path = sessionPath(idOrName) + "/logs";
+    String path = owned(sessionPath(idOrName) + "/logs");
     JsonNode logs = transport.send("GET", path, null).path("result").get("logs");
     if (logs == null || !logs.isTextual()) {
       throw unexpected("GET " + path, "the 'result.logs' text is missing");
@@ -473,6 +552,28 @@ public final class BackendClient {
   /** Lists the kernel images that sessions can use ({@code GET /images}). */
   public ImageList images() {
     return call("GET", "/images", null, ImageList.class);
+  }
+
+  /** Lists the resource presets, which every keypair may read ({@code GET /resource/presets}). */
+  public List<ResourcePreset> resourcePresets() {
+    JsonNode response = transport.send("GET", "/resource/presets", null);
+    return transport.convertList(
+        response, "presets", ResourcePreset.class, "GET /resource/presets");
+  }
+
+  /**
+   * Checks which resource presets a new session of this keypair could use now ({@code POST
+   * /resource/check-presets}), with the keypair's limits and usage. With an owner access key in the
+   * configuration, the check is for the owner's keypair.
+   *
+   * @param scalingGroup the scaling group to check, or null for the manager's default
+   */
+  public PresetCheck checkPresets(String scalingGroup) {
+    ObjectNode body = mapper.createObjectNode();
+    if (scalingGroup != null && !scalingGroup.isBlank()) {
+      body.put("scaling_group", scalingGroup.trim());
+    }
+    return call("POST", owned("/resource/check-presets"), body, PresetCheck.class);
   }
 
   /** Returns a new random run id of 16 hex digits, as Backend.AI's clients choose them. */
@@ -523,6 +624,20 @@ public final class BackendClient {
   static String attachmentFileName(HttpResponse<?> response) {
     String header = response.headers().firstValue("Content-Disposition").orElse(null);
     return header == null ? null : ContentDisposition.fileName(header);
+  }
+
+  /**
+   * Adds {@code owner_access_key} to the query of a session call or a preset check when the
+   * configuration names an owner. The signature covers the query, so the parameter is part of the
+   * signed path.
+   */
+  private String owned(String pathAndQuery) {
+    String owner = config.ownerAccessKey();
+    if (owner == null) {
+      return pathAndQuery;
+    }
+    char separator = pathAndQuery.indexOf('?') < 0 ? '?' : '&';
+    return pathAndQuery + separator + "owner_access_key=" + PathSegments.encode(owner);
   }
 
   private static String sessionPath(String idOrName) {

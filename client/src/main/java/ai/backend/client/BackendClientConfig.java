@@ -20,6 +20,9 @@ import java.util.Properties;
  * with the keys {@code endpoint}, {@code access_key} and {@code secret_key}: the file that {@value
  * #KEYPAIR_FILE_VARIABLE} names, or {@code var/admin-keypair.properties} under the repository root.
  * {@value #ENDPOINT_VARIABLE} overrides the endpoint in either case.
+ *
+ * <p>{@link #withOwnerAccessKey} makes every session call act on behalf of another keypair, which
+ * only admins may do.
  */
 public final class BackendClientConfig {
 
@@ -50,6 +53,7 @@ public final class BackendClientConfig {
   private final Duration connectTimeout;
   private final Duration requestTimeout;
   private final String keypairSource;
+  private final String ownerAccessKey;
 
   /**
    * Creates a configuration.
@@ -66,12 +70,24 @@ public final class BackendClientConfig {
       Duration connectTimeout,
       Duration requestTimeout,
       String keypairSource) {
+    this(endpoint, accessKey, secretKey, connectTimeout, requestTimeout, keypairSource, null);
+  }
+
+  private BackendClientConfig(
+      String endpoint,
+      String accessKey,
+      String secretKey,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      String keypairSource,
+      String ownerAccessKey) {
     this.endpoint = parseEndpoint(Objects.requireNonNull(endpoint, "endpoint"));
     this.accessKey = requireKey(accessKey, "access key", keypairSource);
     this.secretKey = requireKey(secretKey, "secret key", keypairSource);
     this.connectTimeout = requirePositive(connectTimeout, "connect timeout");
     this.requestTimeout = requirePositive(requestTimeout, "request timeout");
     this.keypairSource = keypairSource == null ? "the given configuration" : keypairSource;
+    this.ownerAccessKey = ownerAccessKey;
   }
 
   /** Creates a configuration with the default timeouts. */
@@ -152,6 +168,35 @@ public final class BackendClientConfig {
         "the keypair file " + file);
   }
 
+  /**
+   * Returns the manager endpoint that {@link #load} would use, without requiring a keypair: {@value
+   * #ENDPOINT_VARIABLE}, else the {@code endpoint} of the keypair file when the key variables are
+   * unset and that file exists, else {@value #DEFAULT_ENDPOINT}. {@code bai login} uses it before
+   * any keypair exists.
+   *
+   * @throws BackendClientException if the endpoint is not an http or https URL, or the keypair file
+   *     exists but cannot be read
+   */
+  public static URI loadEndpoint(Map<String, String> env, Path home) {
+    String envEndpoint = nonBlank(env.get(ENDPOINT_VARIABLE));
+    if (envEndpoint != null) {
+      return parseEndpoint(envEndpoint);
+    }
+    if (nonBlank(env.get(ACCESS_KEY_VARIABLE)) != null
+        && nonBlank(env.get(SECRET_KEY_VARIABLE)) != null) {
+      return parseEndpoint(DEFAULT_ENDPOINT);
+    }
+    String fileVariable = nonBlank(env.get(KEYPAIR_FILE_VARIABLE));
+    Path file = fileVariable != null ? Path.of(fileVariable) : home.resolve(DEFAULT_KEYPAIR_FILE);
+    if (Files.isRegularFile(file)) {
+      String fileEndpoint = nonBlank(readProperties(file).getProperty("endpoint"));
+      if (fileEndpoint != null) {
+        return parseEndpoint(fileEndpoint);
+      }
+    }
+    return parseEndpoint(DEFAULT_ENDPOINT);
+  }
+
   /** Returns a copy with other timeouts. */
   public BackendClientConfig withTimeouts(Duration newConnectTimeout, Duration newRequestTimeout) {
     return new BackendClientConfig(
@@ -160,7 +205,40 @@ public final class BackendClientConfig {
         secretKey,
         newConnectTimeout,
         newRequestTimeout,
-        keypairSource);
+        keypairSource,
+        ownerAccessKey);
+  }
+
+  /**
+   * Returns a copy whose session calls act on behalf of another keypair: the client adds {@code
+   * owner_access_key=ACCESS_KEY} to the query of every {@code /session} request and of {@code POST
+   * /resource/check-presets}. The manager rejects it with 403 unless this keypair's user is an
+   * admin of the owner's domain or a superadmin.
+   *
+   * @param ownerAccessKey the owner's access key, or null to act as this keypair again
+   * @throws IllegalArgumentException if the access key is blank or contains whitespace or control
+   *     characters
+   */
+  public BackendClientConfig withOwnerAccessKey(String ownerAccessKey) {
+    if (ownerAccessKey != null) {
+      if (ownerAccessKey.isBlank()) {
+        throw new IllegalArgumentException("the owner access key is empty");
+      }
+      if (ownerAccessKey
+          .chars()
+          .anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+        throw new IllegalArgumentException(
+            "the owner access key contains whitespace or control characters");
+      }
+    }
+    return new BackendClientConfig(
+        endpoint.toString(),
+        accessKey,
+        secretKey,
+        connectTimeout,
+        requestTimeout,
+        keypairSource,
+        ownerAccessKey);
   }
 
   /** Returns the manager's base URL, without a trailing slash. */
@@ -191,6 +269,14 @@ public final class BackendClientConfig {
     return keypairSource;
   }
 
+  /**
+   * Returns the access key whose sessions the session calls act on, or null when they act on this
+   * keypair's own sessions.
+   */
+  public String ownerAccessKey() {
+    return ownerAccessKey;
+  }
+
   /** Describes the configuration without the secret key. */
   @Override
   public String toString() {
@@ -200,6 +286,7 @@ public final class BackendClientConfig {
         + accessKey
         + ", secretKey=(hidden), keypairSource="
         + keypairSource
+        + (ownerAccessKey == null ? "" : ", ownerAccessKey=" + ownerAccessKey)
         + "]";
   }
 

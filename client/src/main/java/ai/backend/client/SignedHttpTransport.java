@@ -20,11 +20,15 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Sends signed JSON requests to the manager and turns its responses into JSON trees or {@link
- * BackendApiException}s.
+ * BackendApiException}s. A transport created without a keypair sends only unsigned requests, for
+ * {@code POST /auth/authorize}.
  */
 final class SignedHttpTransport {
 
@@ -36,20 +40,45 @@ final class SignedHttpTransport {
 
   private static final int MAX_ERROR_BODY_CHARS = 300;
 
+  /** The keypair that signs requests, or null for a transport of unsigned requests only. */
   private final BackendClientConfig config;
+
+  private final URI endpoint;
+  private final Duration connectTimeout;
+  private final Duration requestTimeout;
   private final HttpClient http;
   private final ObjectMapper mapper;
   private final Clock clock;
   private final String userAgent;
 
   SignedHttpTransport(BackendClientConfig config, ObjectMapper mapper, Clock clock) {
+    this(
+        config, config.endpoint(), config.connectTimeout(), config.requestTimeout(), mapper, clock);
+  }
+
+  /** Creates a transport without a keypair, which can send only unsigned requests. */
+  SignedHttpTransport(
+      URI endpoint, Duration connectTimeout, Duration requestTimeout, ObjectMapper mapper) {
+    this(null, endpoint, connectTimeout, requestTimeout, mapper, Clock.systemUTC());
+  }
+
+  private SignedHttpTransport(
+      BackendClientConfig config,
+      URI endpoint,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      ObjectMapper mapper,
+      Clock clock) {
     this.config = config;
+    this.endpoint = endpoint;
+    this.connectTimeout = connectTimeout;
+    this.requestTimeout = requestTimeout;
     this.mapper = mapper;
     this.clock = clock;
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(config.connectTimeout())
+            .connectTimeout(connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     String version = SignedHttpTransport.class.getPackage().getImplementationVersion();
@@ -68,14 +97,33 @@ final class SignedHttpTransport {
    * @throws BackendClientException if the manager cannot be reached or its response is not JSON
    */
   JsonNode send(String method, String pathAndQuery, Object body) {
-    return send(method, pathAndQuery, body, config.requestTimeout());
+    return send(method, pathAndQuery, body, requestTimeout);
   }
 
   /** Sends a JSON request like {@link #send(String, String, Object)} with its own timeout. */
   JsonNode send(String method, String pathAndQuery, Object body, Duration timeout) {
     byte[] bodyBytes = body == null ? null : writeJson(body);
     HttpResponse<byte[]> response =
-        exchange(method, pathAndQuery, body == null ? null : JSON, bodyBytes, JSON, timeout);
+        exchange(method, pathAndQuery, body == null ? null : JSON, bodyBytes, JSON, timeout, true);
+    return parseBody(response.body(), method + " " + pathAndQuery);
+  }
+
+  /**
+   * Sends a JSON request without a signature like {@link #send(String, String, Object)}: with the
+   * {@code X-BackendAI-Version} header, but without {@code Authorization} and {@code
+   * X-BackendAI-Date}. Only {@code POST /auth/authorize} accepts such a request.
+   */
+  JsonNode sendUnsigned(String method, String pathAndQuery, Object body) {
+    byte[] bodyBytes = body == null ? null : writeJson(body);
+    HttpResponse<byte[]> response =
+        exchange(
+            method,
+            pathAndQuery,
+            body == null ? null : JSON,
+            bodyBytes,
+            JSON,
+            requestTimeout,
+            false);
     return parseBody(response.body(), method + " " + pathAndQuery);
   }
 
@@ -86,7 +134,7 @@ final class SignedHttpTransport {
   JsonNode sendBytes(
       String method, String pathAndQuery, String contentType, byte[] body, Duration timeout) {
     HttpResponse<byte[]> response =
-        exchange(method, pathAndQuery, contentType, body, JSON, timeout);
+        exchange(method, pathAndQuery, contentType, body, JSON, timeout, true);
     return parseBody(response.body(), method + " " + pathAndQuery);
   }
 
@@ -98,14 +146,16 @@ final class SignedHttpTransport {
    * @throws BackendApiException if the manager responds with an error status
    */
   HttpResponse<byte[]> fetch(String method, String pathAndQuery, String accept, Duration timeout) {
-    return exchange(method, pathAndQuery, null, null, accept, timeout);
+    return exchange(method, pathAndQuery, null, null, accept, timeout, true);
   }
 
   /**
-   * Signs and sends one request and returns a response with a 2xx status.
+   * Sends one request, signed unless {@code signed} is false, and returns a response with a 2xx
+   * status.
    *
    * @param contentType the body's type, or null when there is no body
    * @param body the body bytes, which the signature covers exactly, or null to send no body
+   * @throws IllegalStateException if a signed request is asked of a transport without a keypair
    */
   private HttpResponse<byte[]> exchange(
       String method,
@@ -113,38 +163,44 @@ final class SignedHttpTransport {
       String contentType,
       byte[] body,
       String accept,
-      Duration timeout) {
+      Duration timeout,
+      boolean signed) {
     byte[] bodyBytes = body == null ? new byte[0] : body;
-    URI uri = URI.create(config.endpoint().toString() + pathAndQuery);
+    URI uri = URI.create(endpoint.toString() + pathAndQuery);
     String signedPath =
         uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    String date =
-        OffsetDateTime.now(clock)
-            .withOffsetSameInstant(ZoneOffset.UTC)
-            .truncatedTo(ChronoUnit.SECONDS)
-            .format(REQUEST_DATE);
-
-    RequestSignature.SignedRequest signed =
-        new RequestSignature.SignedRequest(
-            method,
-            signedPath,
-            date,
-            hostHeader(uri),
-            contentType,
-            RequestSignature.API_VERSION,
-            RequestSignature.sha256Hex(bodyBytes));
-    String signature = RequestSignature.sign(config.secretKey(), signed);
 
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .timeout(timeout)
             .header("Accept", accept)
             .header("User-Agent", userAgent)
-            .header("X-BackendAI-Date", date)
-            .header("X-BackendAI-Version", RequestSignature.API_VERSION)
-            .header(
-                "Authorization",
-                RequestSignature.authorizationHeader(config.accessKey(), signature));
+            .header("X-BackendAI-Version", RequestSignature.API_VERSION);
+    if (signed) {
+      if (config == null) {
+        throw new IllegalStateException(
+            "cannot sign " + method + " " + signedPath + ": this transport has no keypair");
+      }
+      String date =
+          OffsetDateTime.now(clock)
+              .withOffsetSameInstant(ZoneOffset.UTC)
+              .truncatedTo(ChronoUnit.SECONDS)
+              .format(REQUEST_DATE);
+      RequestSignature.SignedRequest signedRequest =
+          new RequestSignature.SignedRequest(
+              method,
+              signedPath,
+              date,
+              hostHeader(uri),
+              contentType,
+              RequestSignature.API_VERSION,
+              RequestSignature.sha256Hex(bodyBytes));
+      String signature = RequestSignature.sign(config.secretKey(), signedRequest);
+      request
+          .header("X-BackendAI-Date", date)
+          .header(
+              "Authorization", RequestSignature.authorizationHeader(config.accessKey(), signature));
+    }
     if (body == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
@@ -180,14 +236,30 @@ final class SignedHttpTransport {
       return mapper.treeToValue(node, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new BackendClientException(
-          "unexpected response to "
-              + requestLine
-              + " from "
-              + config.endpoint()
-              + ": "
-              + e.getMessage(),
-          e);
+          "unexpected response to " + requestLine + " from " + endpoint + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Converts the list of a response into records: the array in {@code field} of an object, or a
+   * bare array.
+   */
+  <T> List<T> convertList(JsonNode node, String field, Class<T> type, String requestLine) {
+    JsonNode items = node.isArray() ? node : node.get(field);
+    if (items == null || !items.isArray()) {
+      throw unexpected(requestLine, "the '" + field + "' list is missing");
+    }
+    List<T> converted = new ArrayList<>(items.size());
+    for (JsonNode item : items) {
+      converted.add(convert(item, type, requestLine));
+    }
+    return Collections.unmodifiableList(converted);
+  }
+
+  /** Returns the exception for a response that does not match the API. */
+  BackendClientException unexpected(String requestLine, String problem) {
+    return new BackendClientException(
+        "unexpected response to " + requestLine + " from " + endpoint + ": " + problem);
   }
 
   private HttpResponse<byte[]> httpSend(HttpRequest request, String requestLine, Duration timeout) {
@@ -196,9 +268,9 @@ final class SignedHttpTransport {
     } catch (HttpConnectTimeoutException e) {
       throw new BackendClientException(
           "timed out after "
-              + Durations.format(config.connectTimeout())
+              + Durations.format(connectTimeout)
               + " connecting to the manager at "
-              + config.endpoint(),
+              + endpoint,
           e);
     } catch (HttpTimeoutException e) {
       throw new BackendClientException(
@@ -207,12 +279,12 @@ final class SignedHttpTransport {
               + " waiting for the response to "
               + requestLine
               + " from the manager at "
-              + config.endpoint(),
+              + endpoint,
           e);
     } catch (ConnectException e) {
       throw new BackendClientException(
           "cannot connect to the manager at "
-              + config.endpoint()
+              + endpoint
               + " ("
               + connectFailureReason(e)
               + "). Start it with ./quickstart.sh, or set "
@@ -220,8 +292,7 @@ final class SignedHttpTransport {
               + " to the address where it runs.",
           e);
     } catch (IOException e) {
-      throw new BackendClientException(
-          requestLine + " to " + config.endpoint() + " failed: " + e, e);
+      throw new BackendClientException(requestLine + " to " + endpoint + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackendClientException(
@@ -256,7 +327,7 @@ final class SignedHttpTransport {
     return new BackendApiException(
         status,
         null,
-        "the manager at " + config.endpoint() + " returned HTTP " + status,
+        "the manager at " + endpoint + " returned HTTP " + status,
         excerpt.isEmpty() ? null : excerpt);
   }
 
@@ -271,7 +342,7 @@ final class SignedHttpTransport {
           "the response to "
               + requestLine
               + " from "
-              + config.endpoint()
+              + endpoint
               + " is not valid JSON: "
               + e.getMessage(),
           e);

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -46,6 +47,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * <p>Each session also has files in memory, which {@code upload}, {@code download} and {@code
  * files} use, checking paths and the upload limit as the manager does. Requests are handled on a
  * thread pool, so a test hook may send a request while another one is in progress.
+ *
+ * <p>Sessions belong to the keypair that created them, or to the one that {@code owner_access_key}
+ * names; {@code GET /session} lists the owner's sessions, or every session with {@code all=true}.
+ * The admin API, {@code POST /auth/authorize} and the {@code /resource} calls are served by {@link
+ * FakeAdminApi}, whose keypairs sign requests here like the first one. {@code POST /auth/authorize}
+ * is the only call accepted without a signature.
  */
 public final class FakeManagerServer implements AutoCloseable {
 
@@ -107,6 +114,13 @@ public final class FakeManagerServer implements AutoCloseable {
       return new Response(200, contentType, body, headers);
     }
 
+    /** Returns a copy with one more header, such as {@code Retry-After}. */
+    public Response withHeader(String name, String value) {
+      Map<String, String> newHeaders = new LinkedHashMap<>(headers);
+      newHeaders.put(name, value);
+      return new Response(status, contentType, body, newHeaders);
+    }
+
     /** Creates a problem+json response as the manager sends for errors. */
     public static Response problem(int status, String kind, String title, String detail) {
       ObjectNode problem = MAPPER.createObjectNode();
@@ -133,6 +147,7 @@ public final class FakeManagerServer implements AutoCloseable {
     String terminatedAt;
     int polls;
     JsonNode requestedSlots;
+    String owner;
   }
 
   private record ScriptedResponse(String method, String pathPattern, Response response) {
@@ -149,7 +164,7 @@ public final class FakeManagerServer implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final HttpServer server;
-  private final Map<String, String> keypairs = new LinkedHashMap<>();
+  private final Map<String, String> keypairs = new ConcurrentHashMap<>();
   private final List<RecordedRequest> requests = new ArrayList<>();
   private final List<ScriptedResponse> scriptedResponses = new ArrayList<>();
   private final Deque<String> executeResults = new ArrayDeque<>();
@@ -161,6 +176,7 @@ public final class FakeManagerServer implements AutoCloseable {
   private int pollsUntilRunning = 1;
   private String failureStatus;
   private String failureStatusInfo;
+  private final FakeAdminApi admin;
 
   private FakeManagerServer(String accessKey, String secretKey) throws IOException {
     // Without TCP_NODELAY, the JDK server's separate header and body writes meet the client's
@@ -169,6 +185,7 @@ public final class FakeManagerServer implements AutoCloseable {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
     keypairs.put(accessKey, secretKey);
+    admin = new FakeAdminApi(keypairs, accessKey, this::hasLiveSessions);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
@@ -286,7 +303,15 @@ public final class FakeManagerServer implements AutoCloseable {
           .getRequestHeaders()
           .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
 
-      String authError = verifySignature(method, path, query, headers, body);
+      boolean unsigned = method.equals("POST") && path.equals("/auth/authorize");
+      String authError = unsigned ? null : verifySignature(method, path, query, headers, body);
+      String caller = null;
+      if (authError == null && !unsigned) {
+        caller = RequestSignature.parseAuthorization(headers.get("authorization")).accessKey();
+        synchronized (this) {
+          authError = admin.inactiveReason(caller);
+        }
+      }
       RecordedRequest request =
           new RecordedRequest(method, path, query, headers, body, authError == null);
       Consumer<RecordedRequest> hook;
@@ -300,7 +325,7 @@ public final class FakeManagerServer implements AutoCloseable {
         if (authError != null) {
           response = Response.problem(401, "auth-failed", "Authorization failed", authError);
         } else {
-          response = route(method, path, query, headers.get("content-type"), body);
+          response = route(caller, method, path, query, headers, body);
         }
       }
       byte[] responseBody = response.body();
@@ -354,22 +379,42 @@ public final class FakeManagerServer implements AutoCloseable {
   }
 
   private Response route(
-      String method, String path, String query, String contentType, byte[] body) {
+      String caller,
+      String method,
+      String path,
+      String query,
+      Map<String, String> headers,
+      byte[] body) {
     for (int i = 0; i < scriptedResponses.size(); i++) {
       if (scriptedResponses.get(i).matches(method, path)) {
         return scriptedResponses.remove(i).response();
       }
     }
+    String contentType = headers.get("content-type");
     try {
+      if (path.startsWith("/admin/")
+          || path.startsWith("/auth/")
+          || path.startsWith("/resource/")) {
+        return admin.route(caller, method, path, query, headers, body);
+      }
+      String owner = caller;
+      if (path.equals("/session") || path.startsWith("/session/")) {
+        List<String> owners = queryValues(query, "owner_access_key");
+        owner = owners.isEmpty() ? caller : owners.get(0);
+        String ownerError = ownerError(caller, owner);
+        if (ownerError != null) {
+          return Response.problem(403, "forbidden", "Forbidden", ownerError);
+        }
+      }
       if (path.equals("/") && method.equals("GET")) {
         return Response.json(
             200, "{\"version\": \"" + RequestSignature.API_VERSION + "\", \"manager\": \"fake\"}");
       }
       if (path.equals("/session") && method.equals("GET")) {
-        return listSessions(query);
+        return listSessions(query, owner);
       }
       if (path.equals("/session") && method.equals("POST")) {
-        return createSession(MAPPER.readTree(body));
+        return createSession(MAPPER.readTree(body), owner);
       }
       if (path.equals("/images") && method.equals("GET")) {
         return images();
@@ -579,7 +624,7 @@ public final class FakeManagerServer implements AutoCloseable {
   }
 
   /** Returns the decoded values of one query parameter, in order. */
-  private static List<String> queryValues(String query, String name) {
+  static List<String> queryValues(String query, String name) {
     List<String> values = new ArrayList<>();
     if (query == null) {
       return values;
@@ -702,7 +747,25 @@ public final class FakeManagerServer implements AutoCloseable {
     return -1;
   }
 
-  private Response createSession(JsonNode request) {
+  /** Returns why the caller may not act on the owner's sessions, or null when it may. */
+  private String ownerError(String caller, String owner) {
+    if (owner.equals(caller)) {
+      return null;
+    }
+    String role = admin.roleOf(caller);
+    if (!"admin".equals(role) && !"superadmin".equals(role)) {
+      return "only admins may act on behalf of another keypair";
+    }
+    return admin.roleOf(owner) == null ? "the owner access key is outside your reach" : null;
+  }
+
+  private synchronized boolean hasLiveSessions(String accessKey) {
+    return sessions.values().stream()
+        .anyMatch(
+            session -> accessKey.equals(session.owner) && !session.status.equals("TERMINATED"));
+  }
+
+  private Response createSession(JsonNode request, String owner) {
     String image = request.path("image").asText("");
     if (image.isEmpty()) {
       return Response.problem(
@@ -719,6 +782,7 @@ public final class FakeManagerServer implements AutoCloseable {
       }
     }
     FakeSession session = new FakeSession();
+    session.owner = owner;
     session.name = name == null ? "session-" + session.id.substring(0, 8) : name;
     session.image = image;
     JsonNode resources = request.path("config").path("resources");
@@ -745,12 +809,14 @@ public final class FakeManagerServer implements AutoCloseable {
     return Response.json(200, sessionJson(session).toString());
   }
 
-  private Response listSessions(String query) {
-    String statusFilter =
-        query != null && query.startsWith("status=") ? query.substring("status=".length()) : null;
+  private Response listSessions(String query, String owner) {
+    List<String> statuses = queryValues(query, "status");
+    String statusFilter = statuses.isEmpty() ? null : statuses.get(0);
+    boolean all = queryValues(query, "all").contains("true");
     ArrayNode items = MAPPER.createArrayNode();
     for (FakeSession session : sessions.values()) {
-      if (statusFilter == null || statusFilter.equals(session.status)) {
+      if ((all || owner.equals(session.owner))
+          && (statusFilter == null || statusFilter.equals(session.status))) {
         items.add(sessionJson(session));
       }
     }

@@ -32,10 +32,17 @@ final class PsCommand implements Callable<Integer> {
       description = "List only sessions in this status, such as RUNNING or TERMINATED.")
   private String status;
 
+  @Option(
+      names = {"-a", "--all"},
+      description =
+          "List every session you may reach: an admin's include those of the users of their"
+              + " domain, a superadmin's every session.")
+  private boolean all;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    SessionList sessions = parent.context().client().listSessions(status);
+    SessionList sessions = parent.context().client().listSessions(status, all);
     if (sessions.items().isEmpty()) {
       out.println(status == null ? "No sessions." : "No sessions in status " + status + ".");
       out.flush();

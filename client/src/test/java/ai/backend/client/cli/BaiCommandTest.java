@@ -232,6 +232,9 @@ class BaiCommandTest {
             "interrupt",
             "restart",
             "images",
+            "presets",
+            "login",
+            "admin",
             "version")) {
       assertTrue(result.out().contains("  " + command + " "), command);
     }
@@ -254,6 +257,9 @@ class BaiCommandTest {
             "interrupt",
             "restart",
             "images",
+            "presets",
+            "login",
+            "admin",
             "version")) {
       Invocation result = bai(command, "--help");
 

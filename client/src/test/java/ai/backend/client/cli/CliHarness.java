@@ -10,15 +10,17 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Runs {@code bai} commands in the test JVM against a {@link FakeManagerServer}, with a working
- * folder, scripted standard input, no terminal, a Ctrl-C that tests fire by hand and an exit that
- * only records its code.
+ * folder, scripted standard input, no terminal unless a test scripts password entries, a Ctrl-C
+ * that tests fire by hand and an exit that only records its code.
  */
 final class CliHarness implements AutoCloseable {
 
@@ -71,6 +73,12 @@ final class CliHarness implements AutoCloseable {
   final ManualCtrlC ctrlC = new ManualCtrlC();
   final List<Integer> exitCodes = Collections.synchronizedList(new ArrayList<>());
 
+  /** The prompts that password reads printed, in order. */
+  final List<String> passwordPrompts = Collections.synchronizedList(new ArrayList<>());
+
+  private final Deque<String> passwordEntries = new ArrayDeque<>();
+  private boolean terminal;
+
   CliHarness(Path temp) throws IOException {
     server = FakeManagerServer.start(ACCESS_KEY, SECRET_KEY);
     home = Files.createDirectories(temp.resolve("home"));
@@ -99,12 +107,37 @@ final class CliHarness implements AutoCloseable {
     return new Invocation(exitCode, both.toString(), "");
   }
 
+  /** Runs a command with other environment variables, such as another keypair. */
+  Invocation baiWithEnv(Map<String, String> env, String stdin, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exitCode =
+        BaiCommand.execute(args, context(env, stdin), new PrintWriter(out), new PrintWriter(err));
+    return new Invocation(exitCode, out.toString(), err.toString());
+  }
+
+  /**
+   * Gives the commands a terminal on which the user types these passwords, one per prompt. A prompt
+   * after the last entry reads the end of input.
+   */
+  synchronized void typePasswords(String... entries) {
+    terminal = true;
+    passwordEntries.addAll(List.of(entries));
+  }
+
+  /** Returns the environment that points bai at the fake server with the harness keypair. */
+  Map<String, String> defaultEnv() {
+    return Map.of(
+        "BACKEND_ENDPOINT", server.endpoint(),
+        "BACKEND_ACCESS_KEY", ACCESS_KEY,
+        "BACKEND_SECRET_KEY", SECRET_KEY);
+  }
+
   CliContext context(String stdin) {
-    Map<String, String> env =
-        Map.of(
-            "BACKEND_ENDPOINT", server.endpoint(),
-            "BACKEND_ACCESS_KEY", ACCESS_KEY,
-            "BACKEND_SECRET_KEY", SECRET_KEY);
+    return context(defaultEnv(), stdin);
+  }
+
+  CliContext context(Map<String, String> env, String stdin) {
     return new CliContext(
         env,
         home,
@@ -112,7 +145,24 @@ final class CliHarness implements AutoCloseable {
         () -> null,
         ctrlC,
         exitCodes::add,
-        workingDirectory);
+        workingDirectory,
+        scriptedTerminal());
+  }
+
+  /** Returns a terminal that reads the scripted passwords, or null when none were scripted. */
+  private CliContext.PasswordPrompt scriptedTerminal() {
+    synchronized (this) {
+      if (!terminal) {
+        return null;
+      }
+    }
+    return prompt -> {
+      synchronized (CliHarness.this) {
+        passwordPrompts.add(prompt);
+        String entry = passwordEntries.poll();
+        return entry == null ? null : entry.toCharArray();
+      }
+    };
   }
 
   BackendClient sdkClient() {

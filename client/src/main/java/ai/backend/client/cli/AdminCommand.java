@@ -1,0 +1,27 @@
+package ai.backend.client.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code bai admin}: the commands of the manager's admin API. */
+@Command(
+    name = AdminCommand.NAME,
+    mixinStandardHelpOptions = true,
+    versionProvider = ClientVersion.class,
+    description = {
+      "Manages domains, groups, users, keypairs, resource policies and presets.",
+      "Needs the keypair of an admin, who manages the groups, users and keypairs of their own"
+          + " domain, or of a superadmin. The manager rejects other keypairs with 403."
+    },
+    subcommands = {
+      AdminDomainCommand.class,
+      AdminGroupCommand.class,
+      AdminUserCommand.class,
+      AdminKeyPairCommand.class,
+      AdminPolicyCommand.class,
+      AdminPresetCommand.class,
+      AdminAuditCommand.class
+    })
+final class AdminCommand extends CommandGroup {
+
+  static final String NAME = "admin";
+}
