@@ -1,6 +1,7 @@
 package ai.backend.manager.application;
 
 import ai.backend.manager.application.SessionService.SchedulingRequested;
+import ai.backend.manager.infrastructure.persistence.StatementCounter;
 import jakarta.ejb.Asynchronous;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
@@ -40,6 +41,8 @@ public class SchedulerTimer {
 
   @EJB private SchedulerTimer self;
 
+  @EJB private SchedulerMetrics metrics;
+
   @Schedule(second = "*/2", minute = "*", hour = "*", persistent = false)
   void tick() {
     runPass();
@@ -62,7 +65,14 @@ public class SchedulerTimer {
     try {
       int placed;
       do {
-        placed = scheduling.placePending(group);
+        long started = System.nanoTime();
+        StatementCounter.start();
+        placed = 0;
+        try {
+          placed = scheduling.placePending(group);
+        } finally {
+          metrics.record(placed, System.nanoTime() - started, StatementCounter.stop());
+        }
       } while (placed > 0);
     } catch (RuntimeException e) {
       LOG.errorf(e, "Scheduling scaling group %s failed; the next pass retries", group);

@@ -58,6 +58,8 @@ public class SchedulingService {
 
   @EJB private AgentCommandSender commands;
 
+  @EJB private SchedulerMetrics metrics;
+
   /** Returns the names of all scaling groups, for one placement pass each. */
   @TransactionAttribute(TransactionAttributeType.SUPPORTS)
   public List<String> scalingGroupNames() {
@@ -181,6 +183,7 @@ public class SchedulingService {
       session.mainKernel().transition(KernelStatus.TERMINATED, "pending-timeout", now);
       LOG.infof("Session %s cancelled: %s", session.getId(), reason);
     }
+    metrics.recordCancelled(pending.size() - remaining.size());
     return remaining;
   }
 

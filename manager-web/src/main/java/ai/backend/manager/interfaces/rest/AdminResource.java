@@ -8,6 +8,7 @@ import ai.backend.manager.application.KeyPairService;
 import ai.backend.manager.application.ManagerException;
 import ai.backend.manager.application.PolicyService;
 import ai.backend.manager.application.ScalingGroupService;
+import ai.backend.manager.application.SchedulerMetrics;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.Consumes;
@@ -50,6 +51,8 @@ public class AdminResource {
   @EJB private AuditLog audit;
 
   @EJB private ScalingGroupService scalingGroups;
+
+  @EJB private SchedulerMetrics metrics;
 
   @Context private SecurityContext security;
 
@@ -338,6 +341,14 @@ public class AdminResource {
   @Path("agents")
   public Map<String, Object> listAgents() throws ManagerException {
     return items(scalingGroups.listAgents(caller()));
+  }
+
+  /** Totals of the scheduler's passes on this node, for operators and the benchmark. */
+  @GET
+  @Path("scheduler")
+  public Map<String, Object> schedulerMetrics() throws ManagerException {
+    AccessControl.requireSuperadmin(caller());
+    return metrics.snapshot();
   }
 
   // Audit log
