@@ -99,16 +99,12 @@ public final class KernelRunner implements AutoCloseable {
 
     sender = new RecordSender(records);
     sender.start();
-    Optional<String> setsid = ProcessGroups.setsid();
-    if (setsid.isEmpty()) {
-      LOG.warning("setsid is not installed, so batch mode requests fail.");
-    }
     scheduler =
         new RunScheduler(
             config.runtimeType(),
             workDir,
             BatchDefaults.load(config.driversDir(), config.runtimeType()),
-            setsid,
+            BatchSettings.detect(config, System.getenv()),
             sender::send);
     if (driverCommand.isPresent()) {
       supervisor =

@@ -35,6 +35,8 @@ import java.util.function.Consumer;
  *       stderr record that reports it.
  *   <li>A {@code clean} or {@code build} step that fails makes the following {@code build} and
  *       {@code exec} steps of the same batch end at once with the failed step's exit code.
+ *   <li>A batch command that blocks reading its stdin gets one {@code waiting-input} record per
+ *       wait, always before its end record ({@link BatchProcess}).
  * </ul>
  *
  * <p>Records of a request are sent by the thread that reads its output, which also sends the
@@ -66,6 +68,12 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
   static final int NOT_STARTED_EXIT_CODE = 127;
 
   static final Record EMPTY_COMPLETION = new Record("completion", "[]");
+
+  /**
+   * Record for a batch command that waits for stdin. The runner cannot tell a password prompt from
+   * another one, so {@code isPassword} is always false.
+   */
+  static final Record WAITING_FOR_LINE = new Record("waiting-input", "{\"isPassword\":false}");
 
   /** Driver records that are forwarded to the agent whether or not a request is active. */
   private static final Set<String> OUTPUT_RECORDS =
@@ -115,7 +123,7 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
   private final String runtimeType;
   private final Path workDir;
   private final BatchDefaults batchDefaults;
-  private final Optional<String> setsid;
+  private final BatchSettings batchSettings;
   private final Consumer<Record> sink;
   private final ScheduledExecutorService timer;
 
@@ -132,19 +140,19 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
   /**
    * @param runtimeType runtime type, used in messages
    * @param workDir working directory of batch commands
-   * @param setsid path of the setsid program, or empty if the image has none
+   * @param batchSettings how batch commands start
    * @param sink receives the records for the agent; called from several threads
    */
   RunScheduler(
       String runtimeType,
       Path workDir,
       BatchDefaults batchDefaults,
-      Optional<String> setsid,
+      BatchSettings batchSettings,
       Consumer<Record> sink) {
     this.runtimeType = runtimeType;
     this.workDir = workDir;
     this.batchDefaults = batchDefaults;
-    this.setsid = setsid;
+    this.batchSettings = batchSettings;
     this.sink = sink;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -384,6 +392,19 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
     end(current, records, exitCode);
   }
 
+  @Override
+  public void batchWaitingInput(BatchProcess source) {
+    Request request;
+    synchronized (this) {
+      if (active == null || active.batch != source || active.ending) {
+        return;
+      }
+      request = active.request;
+    }
+    LOG.info(request.describe() + " waits for input.");
+    sink.accept(WAITING_FOR_LINE);
+  }
+
   // Scheduling.
 
   /**
@@ -535,7 +556,7 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
       LOG.info(request.describe() + " has nothing to run.");
       return List.of(request.end(0));
     }
-    if (setsid.isEmpty()) {
+    if (batchSettings.setsid().isEmpty()) {
       LOG.error(request.describe() + " failed: setsid is missing.");
       return List.of(
           new Record(
@@ -545,7 +566,7 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
           request.end(NOT_STARTED_EXIT_CODE));
     }
     try {
-      current.batch = BatchProcess.start(setsid.get(), command, workDir, this);
+      current.batch = BatchProcess.start(batchSettings, command, workDir, this);
     } catch (IOException e) {
       LOG.error(request.describe() + " failed to start: " + e.getMessage());
       return List.of(

@@ -1,6 +1,7 @@
 package ai.backend.kernel;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param runtimePath interpreter that runs the driver, such as {@code /usr/bin/python3}
  * @param driversDir folder that contains one driver folder per runtime type
  * @param workDir working directory of the driver and of batch commands, the user's home folder
+ * @param batchLineBuffered whether batch commands run with coreutils' libstdbuf preloaded, which
+ *     makes C stdio line-buffered so that prompts show before the program reads stdin
  */
 public record RunnerConfig(
     String bindAddress,
@@ -22,7 +25,8 @@ public record RunnerConfig(
     String runtimeType,
     String runtimePath,
     Path driversDir,
-    Path workDir) {
+    Path workDir,
+    boolean batchLineBuffered) {
 
   public static final String RUNTIME_TYPE = "BACKENDAI_RUNTIME_TYPE";
   public static final String RUNTIME_PATH = "BACKENDAI_RUNTIME_PATH";
@@ -31,6 +35,7 @@ public record RunnerConfig(
   public static final String PORT_OUT = "BACKENDAI_RUNNER_PORT_OUT";
   public static final String DRIVERS_DIR = "BACKENDAI_RUNNER_DRIVERS_DIR";
   public static final String WORK_DIR = "BACKENDAI_RUNNER_WORK_DIR";
+  public static final String BATCH_LINE_BUFFERED = "BACKENDAI_RUNNER_BATCH_LINE_BUFFERED";
 
   public static final String DEFAULT_BIND = "tcp://*";
   public static final int DEFAULT_PORT_IN = 2000;
@@ -45,7 +50,8 @@ public record RunnerConfig(
   /**
    * Reads the settings from environment variables.
    *
-   * @throws IllegalArgumentException if a required variable is missing or a port is invalid
+   * @throws IllegalArgumentException if a required variable is missing, a port is invalid or {@link
+   *     #BATCH_LINE_BUFFERED} is neither true nor false
    */
   public static RunnerConfig fromEnvironment(Map<String, String> env) {
     String runtimeType = required(env, RUNTIME_TYPE);
@@ -60,7 +66,8 @@ public record RunnerConfig(
         runtimeType,
         runtimePath,
         path(env, DRIVERS_DIR, DEFAULT_DRIVERS_DIR),
-        path(env, WORK_DIR, DEFAULT_WORK_DIR));
+        path(env, WORK_DIR, DEFAULT_WORK_DIR),
+        flag(env, BATCH_LINE_BUFFERED, true));
   }
 
   /** Returns the address that the PULL socket binds to. */
@@ -85,6 +92,20 @@ public record RunnerConfig(
   private static Path path(Map<String, String> env, String name, Path defaultPath) {
     String value = env.get(name);
     return value == null || value.isBlank() ? defaultPath : Path.of(value);
+  }
+
+  private static boolean flag(Map<String, String> env, String name, boolean defaultValue) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "Invalid " + name + " '" + value + "': expected true or false.");
+    };
   }
 
   private static int port(Map<String, String> env, String name, int defaultPort) {

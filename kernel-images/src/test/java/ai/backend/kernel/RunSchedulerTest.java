@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,7 +33,7 @@ class RunSchedulerTest {
             "shell",
             workDir,
             new BatchDefaults(workDir.resolve("batch.properties"), Map.of()),
-            ProcessGroups.setsid(),
+            new BatchSettings(ProcessGroups.setsid(), Map.of(), Set.of()),
             record -> {
               if (record.type().equals("finished") && firstEndSent.getCount() > 0) {
                 firstEndSent.countDown();

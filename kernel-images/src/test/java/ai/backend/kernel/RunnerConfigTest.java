@@ -1,6 +1,7 @@
 package ai.backend.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,53 @@ class RunnerConfigTest {
     assertEquals("tcp://*:2001", config.outEndpoint());
     assertEquals(Path.of("/opt/kernel/drivers"), config.driversDir());
     assertEquals(Path.of("/home/work"), config.workDir());
+    assertTrue(config.batchLineBuffered());
+  }
+
+  @Test
+  void batchLineBufferingCanBeTurnedOff() {
+    for (String value : List.of("false", "FALSE", " false ")) {
+      Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+      env.put(RunnerConfig.BATCH_LINE_BUFFERED, value);
+      assertFalse(RunnerConfig.fromEnvironment(env).batchLineBuffered(), "value '" + value + "'");
+    }
+  }
+
+  @Test
+  void invalidBatchLineBufferingIsRejected() {
+    Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+    env.put(RunnerConfig.BATCH_LINE_BUFFERED, "no");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> RunnerConfig.fromEnvironment(env));
+    assertTrue(e.getMessage().contains(RunnerConfig.BATCH_LINE_BUFFERED), e.getMessage());
+    assertTrue(e.getMessage().contains("'no'"), e.getMessage());
+  }
+
+  @Test
+  void lineBufferingAppendsToInheritedPreload() {
+    Path library = Path.of("/usr/libexec/coreutils/libstdbuf.so");
+
+    Map<String, String> alone = BatchSettings.lineBufferedEnvironment(null, library);
+    Map<String, String> appended =
+        BatchSettings.lineBufferedEnvironment("/usr/lib/libjemalloc.so.2", library);
+
+    assertEquals(
+        Map.of("LD_PRELOAD", library.toString(), "_STDBUF_O", "L", "_STDBUF_I", "L"), alone);
+    assertEquals("/usr/lib/libjemalloc.so.2 " + library, appended.get("LD_PRELOAD"));
+    assertEquals("L", appended.get("_STDBUF_O"));
+    assertEquals("L", appended.get("_STDBUF_I"));
+    assertEquals(
+        library.toString(), BatchSettings.lineBufferedEnvironment(" ", library).get("LD_PRELOAD"));
+  }
+
+  @Test
+  void turnedOffLineBufferingAddsNoVariables() {
+    Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+    env.put(RunnerConfig.BATCH_LINE_BUFFERED, "false");
+
+    BatchSettings settings = BatchSettings.detect(RunnerConfig.fromEnvironment(env), Map.of());
+
+    assertEquals(Map.of(), settings.environment());
   }
 
   @Test

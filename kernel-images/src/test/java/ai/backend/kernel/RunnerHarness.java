@@ -89,8 +89,19 @@ final class RunnerHarness implements AutoCloseable {
   /** Starts a runner without waiting for its driver. */
   static RunnerHarness start(String runtimeType, String runtimePath, Path driversDir, Path workDir)
       throws IOException {
+    return start(runtimeType, runtimePath, driversDir, workDir, Map.of());
+  }
+
+  /** Starts a runner with further settings, such as {@link RunnerConfig#BATCH_LINE_BUFFERED}. */
+  static RunnerHarness start(
+      String runtimeType,
+      String runtimePath,
+      Path driversDir,
+      Path workDir,
+      Map<String, String> settings)
+      throws IOException {
     int[] ports = freeLoopbackPorts();
-    Map<String, String> env = new HashMap<>();
+    Map<String, String> env = new HashMap<>(settings);
     env.put(RunnerConfig.RUNTIME_TYPE, runtimeType);
     env.put(RunnerConfig.RUNTIME_PATH, runtimePath);
     env.put(RunnerConfig.BIND, "tcp://127.0.0.1");
