@@ -58,17 +58,29 @@ else
     echo "krunner: jre/ built in $((SECONDS - start)) s ($(du -sh "$out/jre" | cut -f1))"
 fi
 
-cp "$runner_jar" "$out/runner.jar"
-rm -rf "$out/bin" "$out/drivers"
-cp -R "$module_dir/bundle/bin" "$out/bin"
-cp -R "$module_dir/drivers" "$out/drivers"
+# Running kernels mount this folder, so files are replaced by renaming new copies over them:
+# a runner that has the old runner.jar open keeps reading it, never a half-written one.
+if ! cmp -s "$runner_jar" "$out/runner.jar"; then
+    cp "$runner_jar" "$out/runner.jar.tmp"
+    mv -f "$out/runner.jar.tmp" "$out/runner.jar"
+fi
+rm -rf "$out/bin.new" "$out/drivers.new" "$out/bin.old" "$out/drivers.old"
+cp -R "$module_dir/bundle/bin" "$out/bin.new"
+cp -R "$module_dir/drivers" "$out/drivers.new"
 # Each languages/<runtime type>/ folder adds its query mode driver (driver.*) and its default
 # batch commands (batch.properties) to drivers/<runtime type>/.
 for file in "$module_dir"/languages/*/driver.* "$module_dir"/languages/*/batch.properties; do
     [[ -f "$file" ]] || continue
-    language_dir="$out/drivers/$(basename "$(dirname "$file")")"
+    language_dir="$out/drivers.new/$(basename "$(dirname "$file")")"
     mkdir -p "$language_dir"
     cp "$file" "$language_dir/"
+done
+for name in bin drivers; do
+    if [[ -d "$out/$name" ]]; then
+        mv "$out/$name" "$out/$name.old"
+    fi
+    mv "$out/$name.new" "$out/$name"
+    rm -rf "$out/$name.old"
 done
 # Containers run the runner as uid 1000, which must read everything and run the scripts.
 chmod -R a+rX "$out"
