@@ -260,6 +260,21 @@ class AccountsIT {
     assertEquals(201, eastUser.status(), eastUser.body());
     assertEquals("it-east", eastUser.json().get("domain").asText());
 
+    // A superadmin in carol's domain is beyond her: no keypair, no password, no acting for it.
+    Key root = createUserWithKey("root@east.example", "it-east", "lab", "superadmin", "default");
+    Reply rootKey = as(carol, "POST", "/admin/keypairs", Map.of("userId", "root@east.example"));
+    assertEquals(403, rootKey.status(), "carol issues a keypair of a superadmin");
+    Reply rootPassword =
+        as(carol, "PATCH", "/admin/users/root@east.example", Map.of("password", "taken-over"));
+    assertEquals(403, rootPassword.status(), "carol sets a superadmin's password");
+    Reply rootDeactivate =
+        as(carol, "PATCH", "/admin/keypairs/" + root.accessKey, Map.of("isActive", false));
+    assertEquals(403, rootDeactivate.status(), "carol deactivates a superadmin's keypair");
+    Reply actForRoot = as(carol, "GET", "/session?owner_access_key=" + root.accessKey, null);
+    assertEquals(403, actForRoot.status(), "carol acts for a superadmin's keypair");
+    Reply rootUser = expect(200, as(carol, "GET", "/admin/users/root@east.example", null));
+    assertEquals("superadmin", rootUser.json().get("role").asText());
+
     // A superadmin reaches both, and lists for a keypair with owner_access_key.
     expect(200, asAdmin("GET", "/session/" + bobSession, null));
     Reply forBobByAdmin =

@@ -19,6 +19,9 @@ final class ItSupport {
   static final String ENDPOINT = "http://127.0.0.1:" + System.getProperty("it.http.port", "8180");
 
   private final String agentId;
+  private final String scalingGroup;
+  private final String cpu;
+  private final String mem;
   private Process agent;
   private Path agentLog;
   private String accessKey;
@@ -28,7 +31,20 @@ final class ItSupport {
       new ItSupport("it-agent-" + ProcessHandle.current().pid());
 
   ItSupport(String agentId) {
+    // Declared capacity, not a reservation: room for the sessions of all test classes.
+    this(agentId, null, "8", "8g");
+  }
+
+  /**
+   * An agent of a scaling group with a declared capacity.
+   *
+   * @param scalingGroup the agent's scaling group, or null for {@code default}
+   */
+  ItSupport(String agentId, String scalingGroup, String cpu, String mem) {
     this.agentId = agentId;
+    this.scalingGroup = scalingGroup;
+    this.cpu = cpu;
+    this.mem = mem;
   }
 
   /**
@@ -87,18 +103,22 @@ final class ItSupport {
             broker.getProperty("user"),
             "--agent-id",
             agentId,
-            // Declared capacity, not a reservation: room for the sessions of all test classes.
             "--cpu",
-            "8",
+            cpu,
             "--mem",
-            "8g",
+            mem,
             "--heartbeat-interval",
             "2",
             "--krunner-path",
             System.getProperty("it.krunner")));
+    if (scalingGroup != null) {
+      command.addAll(List.of("--scaling-group", scalingGroup));
+    }
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("BACKEND_AGENT_BROKER_PASSWORD", broker.getProperty("password"));
-    builder.redirectErrorStream(true).redirectOutput(agentLog.toFile());
+    builder
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog.toFile()));
     agent = builder.start();
     Runtime.getRuntime()
         .addShutdownHook(
@@ -110,6 +130,20 @@ final class ItSupport {
                     System.err.println("cannot stop the test agent " + agentId + ": " + e);
                   }
                 }));
+  }
+
+  /** Kills the agent process as a crash would, leaving its containers running. */
+  synchronized void kill() throws InterruptedException {
+    if (agent != null) {
+      agent.destroyForcibly();
+      agent.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Starts the agent again after {@link #kill}, with the same id and settings. */
+  synchronized void restart() throws Exception {
+    agent = null;
+    start();
   }
 
   /** Waits until no container of this agent is left, and returns what is still there then. */

@@ -18,7 +18,13 @@ public final class ResourceSlots {
   public static final String MEM = "mem";
 
   private static final Pattern BINARY_SIZE =
-      Pattern.compile("^\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmgtp]?)(?:i?b)?\\s*$");
+      Pattern.compile("^\\s*([0-9]{1,18}(?:\\.[0-9]{1,9})?)\\s*([kmgtp]?)(?:i?b)?\\s*$");
+
+  /** A plain decimal: no exponent, so that a short text cannot stand for a huge number. */
+  private static final Pattern DECIMAL = Pattern.compile("^\\s*[0-9]{1,18}(?:\\.[0-9]{1,9})?\\s*$");
+
+  /** Slots per set at most; agents and policies name a handful. */
+  public static final int MAX_SLOTS = 32;
 
   private static final Pattern SLOT_NAME = Pattern.compile("^[a-z][a-z0-9_.-]{0,63}$");
 
@@ -49,6 +55,10 @@ public final class ResourceSlots {
     if (input == null) {
       return empty();
     }
+    if (input.size() > MAX_SLOTS) {
+      throw new IllegalArgumentException(
+          input.size() + " resource slots given; at most " + MAX_SLOTS + " are accepted");
+    }
     for (Map.Entry<String, ?> entry : input.entrySet()) {
       String name = entry.getKey();
       if (name == null || !SLOT_NAME.matcher(name).matches()) {
@@ -71,7 +81,7 @@ public final class ResourceSlots {
     Matcher matcher = BINARY_SIZE.matcher(text == null ? "" : text.toLowerCase(Locale.ROOT));
     if (!matcher.matches()) {
       throw new IllegalArgumentException(
-          "invalid memory size '" + text + "': use bytes or a size such as 512m or 2g");
+          "invalid memory size '" + shorten(text) + "': use bytes or a size such as 512m or 2g");
     }
     BigDecimal number = new BigDecimal(matcher.group(1));
     String suffix = matcher.group(2);
@@ -81,17 +91,28 @@ public final class ResourceSlots {
   }
 
   private static BigDecimal parseDecimal(String name, String text) {
-    try {
-      BigDecimal value = new BigDecimal(text.trim());
-      if (value.signum() < 0) {
-        throw new IllegalArgumentException(
-            "invalid value '" + text + "' for resource slot " + name + ": it must not be negative");
-      }
-      return value.stripTrailingZeros();
-    } catch (NumberFormatException e) {
+    if (text.trim().startsWith("-")) {
       throw new IllegalArgumentException(
-          "invalid value '" + text + "' for resource slot " + name + ": expected a number", e);
+          "invalid value '"
+              + shorten(text)
+              + "' for resource slot "
+              + name
+              + ": it must not be negative");
     }
+    if (!DECIMAL.matcher(text).matches()) {
+      throw new IllegalArgumentException(
+          "invalid value '"
+              + shorten(text)
+              + "' for resource slot "
+              + name
+              + ": expected a plain decimal number such as 2 or 0.5");
+    }
+    return new BigDecimal(text.trim()).stripTrailingZeros();
+  }
+
+  private static String shorten(String text) {
+    String printable = text.replaceAll("\\p{Cntrl}", "?");
+    return printable.length() <= 40 ? printable : printable.substring(0, 37) + "...";
   }
 
   /** Returns the value of a slot, zero when it is absent. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +46,29 @@ class ResourceSlotsTest {
     ResourceSlots capacity = ResourceSlots.parse(Map.of("cpu", "4"));
     ResourceSlots gpu = ResourceSlots.parse(Map.of("cuda.device", "1"));
     assertFalse(gpu.fitsIn(capacity));
+  }
+
+  @Test
+  void exponentsAndHugeNumbersAreRejected() {
+    for (String value : List.of("1e1000000", "1E3", "0x10", "1".repeat(19), "1.0000000001", "")) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> ResourceSlots.parse(Map.of("cpu", value)));
+      assertTrue(e.getMessage().length() < 200, e.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> ResourceSlots.parse(Map.of("mem", "1e9g")));
+    assertThrows(
+        IllegalArgumentException.class, () -> ResourceSlots.parse(Map.of("mem", "9".repeat(19))));
+  }
+
+  @Test
+  void moreThanMaxSlotsIsRejected() {
+    Map<String, String> many = new java.util.HashMap<>();
+    for (int i = 0; i <= ResourceSlots.MAX_SLOTS; i++) {
+      many.put("slot" + i, "1");
+    }
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ResourceSlots.parse(many));
+    assertTrue(e.getMessage().contains("at most " + ResourceSlots.MAX_SLOTS), e.getMessage());
   }
 }

@@ -4,6 +4,7 @@ import ai.backend.manager.application.KeyPairService.ActiveKeyPair;
 import ai.backend.manager.domain.model.KeyPair;
 import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.User;
+import ai.backend.manager.domain.model.UserRole;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
@@ -55,20 +56,40 @@ public class AccessControl {
     if (owner == null) {
       throw refused;
     }
-    if (!caller.isSuperadmin()) {
-      User user = owner.getUserUuid() == null ? null : em.find(User.class, owner.getUserUuid());
-      if (user == null || !user.getDomainName().equals(caller.domainName())) {
-        throw refused;
-      }
+    User user = owner.getUserUuid() == null ? null : em.find(User.class, owner.getUserUuid());
+    if (user == null || !manages(caller, user)) {
+      throw refused;
+    }
+    boolean expired =
+        owner.getExpiresAt() != null && owner.getExpiresAt().isBefore(ManagerClock.now());
+    if (!owner.isActive() || expired || !user.isActive()) {
+      throw forbidden(
+          "access key "
+              + owner.getAccessKey()
+              + " is inactive or expired, or its user is inactive; activate it before acting for"
+              + " it");
     }
     return caller.actingFor(owner.getAccessKey());
+  }
+
+  /**
+   * Returns true if the caller may change the user and act for their keypairs: a superadmin any
+   * user, a domain admin the users with the role user of their domain, and themselves.
+   */
+  public static boolean manages(Caller caller, User user) {
+    if (caller.isSuperadmin() || user.getUuid().equals(caller.userUuid())) {
+      return true;
+    }
+    return caller.isAdmin()
+        && user.getDomainName().equals(caller.domainName())
+        && user.getRole() == UserRole.USER;
   }
 
   /**
    * Returns true if the caller reaches the session by id: their own sessions, those of the keypair
    * they act for, those of their domain for a domain admin, and all for a superadmin.
    */
-  public static boolean reaches(Caller caller, Session session) {
+  public boolean reaches(Caller caller, Session session) {
     if (caller.actsForOther()) {
       return session.getAccessKey().equals(caller.ownerAccessKey());
     }
@@ -78,12 +99,18 @@ public class AccessControl {
     if (caller.isSuperadmin()) {
       return true;
     }
-    if (caller.isAdmin()
-        && session.getDomainName() != null
-        && session.getDomainName().equals(caller.domainName())) {
+    if (session.getUserUuid() != null && session.getUserUuid().equals(caller.userUuid())) {
       return true;
     }
-    return session.getUserUuid() != null && session.getUserUuid().equals(caller.userUuid());
+    if (caller.isAdmin()
+        && session.getDomainName() != null
+        && session.getDomainName().equals(caller.domainName())
+        && session.getUserUuid() != null) {
+      // A domain admin reaches the sessions of the users they manage, not those of other admins.
+      User owner = em.find(User.class, session.getUserUuid());
+      return owner != null && manages(caller, owner);
+    }
+    return false;
   }
 
   /** Refuses callers that are not superadmins or domain admins. */

@@ -116,7 +116,9 @@ public class AccountService {
     }
     List<String> changed = applyDomain(domain, fields);
     domain.touch(ManagerClock.now());
-    audit.record(caller, "update", "domain", name, name, String.join(" ", changed));
+    if (!changed.isEmpty()) {
+      audit.record(caller, "update", "domain", name, name, String.join(" ", changed));
+    }
     return json(domain);
   }
 
@@ -246,13 +248,15 @@ public class AccountService {
     UserGroup group = reachableGroup(caller, id, true);
     List<String> changed = applyGroup(group, fields);
     group.touch(ManagerClock.now());
-    audit.record(
-        caller,
-        "update",
-        "group",
-        group.getId().toString(),
-        group.getDomainName(),
-        String.join(" ", changed));
+    if (!changed.isEmpty()) {
+      audit.record(
+          caller,
+          "update",
+          "group",
+          group.getId().toString(),
+          group.getDomainName(),
+          String.join(" ", changed));
+    }
     return json(group);
   }
 
@@ -408,11 +412,11 @@ public class AccountService {
       username = email;
     }
     UserRole role = role(fields, caller);
-    if (findUserByEmail(email).isPresent()) {
-      throw AccessControl.conflict("a user with email '" + email + "' already exists");
-    }
-    if (findUserByUsername(username).isPresent()) {
-      throw AccessControl.conflict("username '" + username + "' is taken");
+    checkIdentifier("email", email);
+    checkIdentifier("username", username);
+    requireFreeLoginName("email", email, null);
+    if (!username.equalsIgnoreCase(email)) {
+      requireFreeLoginName("username", username, null);
     }
     User user =
         new User(
@@ -455,6 +459,7 @@ public class AccountService {
     AccessControl.requireAdmin(caller);
     Fields fields = Fields.of(body, USER_UPDATE);
     User user = reachableUser(caller, emailOrUuid, true);
+    requireManages(caller, user);
     List<String> changed = new ArrayList<>();
     if (body.get("password") != null) {
       user.setPasswordHash(PasswordHasher.hash(password(body, true)));
@@ -462,9 +467,11 @@ public class AccountService {
     }
     String username = fields.string("username", 255);
     if (username != null && !username.equals(user.getUsername())) {
-      if (username.isEmpty() || findUserByUsername(username).isPresent()) {
-        throw AccessControl.conflict("username '" + username + "' is taken or empty");
+      if (username.isEmpty()) {
+        throw ManagerException.invalidParameters("username must not be empty");
       }
+      checkIdentifier("username", username);
+      requireFreeLoginName("username", username, user.getUuid());
       user.setUsername(username);
       changed.add("username=" + username);
     }
@@ -505,8 +512,15 @@ public class AccountService {
       changed.add("groups=" + groupNames(user));
     }
     user.touch(ManagerClock.now());
-    audit.record(
-        caller, "update", "user", user.getEmail(), user.getDomainName(), String.join(" ", changed));
+    if (!changed.isEmpty()) {
+      audit.record(
+          caller,
+          "update",
+          "user",
+          user.getEmail(),
+          user.getDomainName(),
+          String.join(" ", changed));
+    }
     return json(user);
   }
 
@@ -516,6 +530,7 @@ public class AccountService {
     if (user.getUuid().equals(caller.userUuid())) {
       throw AccessControl.conflict("users cannot delete themselves");
     }
+    requireManages(caller, user);
     if (user.getRole() == UserRole.SUPERADMIN && !caller.isSuperadmin()) {
       throw AccessControl.forbidden("only superadmins delete a superadmin");
     }
@@ -536,6 +551,17 @@ public class AccountService {
         user.getEmail(),
         user.getDomainName(),
         "keypairs=" + owned.size());
+  }
+
+  private static void requireManages(Caller caller, User user) throws ManagerException {
+    if (!AccessControl.manages(caller, user)) {
+      throw AccessControl.forbidden(
+          "only superadmins change "
+              + user.getRole().apiName()
+              + " "
+              + user.getEmail()
+              + "; domain admins change users with the role user");
+    }
   }
 
   private User reachableUser(Caller caller, String emailOrUuid, boolean lock)
@@ -665,30 +691,33 @@ public class AccountService {
     String domainName = fields.string("domain", 64);
     String username = fields.requiredString("username", 255, "give the user's email or username");
     Object passwordValue = body.get("password");
-    if (!(passwordValue instanceof String password) || password.isEmpty()) {
+    if (passwordValue == null || "".equals(passwordValue)) {
       throw ManagerException.invalidParameters("password is missing");
     }
-    long wait = throttle.secondsUntilAllowed(username);
-    if (wait > 0) {
-      throw new ManagerException(
-          429,
-          "too-many-requests",
-          "Too many requests",
-          "too many failed logins for this username; try again in " + wait + " s");
+    if (!(passwordValue instanceof String password)) {
+      throw ManagerException.invalidParameters("password must be a string");
     }
     User user =
-        findUserByEmail(username)
-            .or(() -> findUserByUsername(username))
+        findByLogin(username)
             .filter(
                 found ->
                     domainName == null
                         || domainName.isEmpty()
                         || found.getDomainName().equals(domainName))
             .orElse(null);
+    // Counted per user, so that the email and the username share one limit.
+    String throttleKey = user == null ? "name:" + username : "user:" + user.getUuid();
+    long wait = throttle.tryBegin(throttleKey);
+    if (wait > 0) {
+      throw new ManagerException(
+          429,
+          "too-many-requests",
+          "Too many requests",
+          "too many failed logins for this user; try again in " + wait + " s");
+    }
     boolean matches = PasswordHasher.verify(password, user == null ? null : user.getPasswordHash());
     Domain domain = user == null ? null : em.find(Domain.class, user.getDomainName());
     if (!matches || !user.isActive() || domain == null || !domain.isActive()) {
-      throttle.failed(username);
       String cause;
       if (user == null) {
         cause = "unknown user";
@@ -711,21 +740,24 @@ public class AccountService {
           "Authentication failed",
           "the username, password or domain is wrong, or the user is inactive");
     }
-    throttle.succeeded(username);
-    String policy =
+    throttle.succeeded(throttleKey);
+    // A login keypair takes the policy and rate limit of the user's newest permanent keypair.
+    KeyPair main =
         em.createQuery(
-                "select k.resourcePolicy from KeyPair k where k.userUuid = :u"
-                    + " and k.expiresAt is null order by k.createdAt desc",
-                String.class)
+                "select k from KeyPair k where k.userUuid = :u and k.expiresAt is null"
+                    + " order by k.createdAt desc",
+                KeyPair.class)
             .setParameter("u", user.getUuid())
             .setMaxResults(1)
             .getResultStream()
             .findFirst()
-            .orElse(ResourcePolicy.DEFAULT);
+            .orElse(null);
+    String policy = main == null ? ResourcePolicy.DEFAULT : main.getResourcePolicy();
+    int rateLimit = main == null ? KeyPair.DEFAULT_RATE_LIMIT : main.getRateLimit();
+    retireOldLogins(user);
     Duration lifetime = ManagerSettings.loginKeyPairLifetime();
     OffsetDateTime expiresAt = ManagerClock.now().plus(lifetime);
-    IssuedKeyPair issued =
-        keyPairs.issue(user, policy, KeyPair.DEFAULT_RATE_LIMIT, true, expiresAt);
+    IssuedKeyPair issued = keyPairs.issue(user, policy, rateLimit, true, expiresAt);
     audit.record(
         new Caller(
             issued.accessKey(),
@@ -740,6 +772,76 @@ public class AccountService {
         user.getDomainName(),
         "keypair " + issued.accessKey() + " valid until " + expiresAt);
     return new Login(issued, user.getRole().apiName(), user.getStatus());
+  }
+
+  /** Login keypairs a user may hold at once; a new login deactivates the oldest beyond it. */
+  static final int MAX_LOGIN_KEYPAIRS = 5;
+
+  private void retireOldLogins(User user) {
+    List<KeyPair> logins =
+        em.createQuery(
+                "select k from KeyPair k where k.userUuid = :u and k.expiresAt is not null"
+                    + " and k.active = true order by k.createdAt desc",
+                KeyPair.class)
+            .setParameter("u", user.getUuid())
+            .getResultList();
+    for (KeyPair old :
+        logins.subList(Math.min(logins.size(), MAX_LOGIN_KEYPAIRS - 1), logins.size())) {
+      old.setActive(false);
+      LOG.infof(
+          "Deactivated the old login keypair %s of %s: a user holds at most %d",
+          old.getAccessKey(), user.getEmail(), MAX_LOGIN_KEYPAIRS);
+    }
+  }
+
+  /** Finds the user whose email or username is the login name, ignoring case. */
+  private Optional<User> findByLogin(String login) {
+    return em.createQuery(
+            "select u from User u where lower(u.email) = lower(:n) or lower(u.username) = lower(:n)"
+                + " order by u.createdAt",
+            User.class)
+        .setParameter("n", login)
+        .setMaxResults(1)
+        .getResultStream()
+        .findFirst();
+  }
+
+  /**
+   * Rejects an email or username that another user has as email or username, ignoring case, so that
+   * every login name names one user.
+   */
+  private void requireFreeLoginName(String field, String name, UUID self) throws ManagerException {
+    long taken =
+        em.createQuery(
+                "select count(u) from User u where (lower(u.email) = lower(:n)"
+                    + " or lower(u.username) = lower(:n)) and u.uuid <> :self",
+                Long.class)
+            .setParameter("n", name)
+            .setParameter("self", self == null ? new UUID(0, 0) : self)
+            .getSingleResult();
+    if (taken > 0) {
+      throw AccessControl.conflict(
+          field + " '" + name + "' is taken: it is the email or username of another user");
+    }
+  }
+
+  /** Rejects identifiers with spaces, control or invisible formatting characters. */
+  private static void checkIdentifier(String field, String value) throws ManagerException {
+    boolean invisible =
+        value
+            .codePoints()
+            .anyMatch(
+                c ->
+                    Character.isWhitespace(c)
+                        || Character.isISOControl(c)
+                        || Character.getType(c) == Character.FORMAT);
+    if (invisible) {
+      throw ManagerException.invalidParameters(
+          field
+              + " '"
+              + ManagerException.shorten(value)
+              + "' contains spaces, control or invisible formatting characters");
+    }
   }
 
   // JSON

@@ -94,6 +94,14 @@ public class AgentRegistry {
           "Agent %s joined from %s offering %s", agent.getId(), heartbeat.hostname(), available);
     } else if (wasLost) {
       LOG.infof("Agent %s is ALIVE again", agent.getId());
+      String message = "running on agent " + agent.getId() + ", which is ALIVE again since " + now;
+      em.createQuery(
+              "select s from Session s where s.agentId = :agent and s.status = :running",
+              Session.class)
+          .setParameter("agent", agent.getId())
+          .setParameter("running", SessionStatus.RUNNING)
+          .getResultList()
+          .forEach(session -> session.describeStatus(message));
     }
     ensureScalingGroup(agent, now);
     updateImages(agent.getId(), heartbeat.images() == null ? List.of() : heartbeat.images(), now);

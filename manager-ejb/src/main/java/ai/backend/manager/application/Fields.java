@@ -58,13 +58,14 @@ public final class Fields {
     if (!(value instanceof String text)) {
       throw ManagerException.invalidParameters(name + " must be a string");
     }
-    String trimmed = text.trim();
+    // Checked before stripping: trim() would remove NUL and other control characters silently.
+    if (text.chars().anyMatch(Character::isISOControl)) {
+      throw ManagerException.invalidParameters(name + " contains control characters");
+    }
+    String trimmed = text.strip();
     if (trimmed.length() > maxLength) {
       throw ManagerException.invalidParameters(
           name + " is longer than " + maxLength + " characters");
-    }
-    if (trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw ManagerException.invalidParameters(name + " contains control characters");
     }
     return trimmed;
   }

@@ -96,7 +96,8 @@ public class KeyPairService {
       String email,
       UserRole role,
       String domainName,
-      int rateLimit) {
+      int rateLimit,
+      String rateLimitKey) {
 
     public boolean admin() {
       return role.isAdmin();
@@ -258,7 +259,9 @@ public class KeyPairService {
             user.getEmail(),
             user.getRole(),
             user.getDomainName(),
-            keyPair.getRateLimit()));
+            keyPair.getRateLimit(),
+            // The login keypairs of a user share one count, so new logins do not reset it.
+            keyPair.getExpiresAt() == null ? keyPair.getAccessKey() : "login:" + user.getUuid()));
   }
 
   /** Records that a keypair signed a request now. */
@@ -318,6 +321,7 @@ public class KeyPairService {
         findUserByEmail(email)
             .filter(found -> AccessControl.administers(caller, found.getDomainName()))
             .orElseThrow(() -> AccessControl.notFound("user", requested));
+    requireManages(caller, user);
     if (fields.has("isAdmin") && !fields.bool("isAdmin").equals(user.getRole().isAdmin())) {
       throw ManagerException.invalidParameters(
           "isAdmin follows the user's role ("
@@ -374,13 +378,15 @@ public class KeyPairService {
       keyPair.setActive(active);
       changed.add("isActive=" + active);
     }
-    audit.record(
-        caller,
-        "update",
-        "keypair",
-        keyPair.getAccessKey(),
-        domainOf(keyPair),
-        String.join(" ", changed));
+    if (!changed.isEmpty()) {
+      audit.record(
+          caller,
+          "update",
+          "keypair",
+          keyPair.getAccessKey(),
+          domainOf(keyPair),
+          String.join(" ", changed));
+    }
     return json(keyPair);
   }
 
@@ -465,7 +471,25 @@ public class KeyPairService {
     if (keyPair == null || !AccessControl.administers(caller, domainOf(keyPair))) {
       throw AccessControl.notFound("keypair", accessKey);
     }
+    if (lock) {
+      // Changes need more than reach: a domain admin changes the keypairs of users only.
+      User user = em.find(User.class, keyPair.getUserUuid());
+      if (user != null) {
+        requireManages(caller, user);
+      }
+    }
     return keyPair;
+  }
+
+  private static void requireManages(Caller caller, User user) throws ManagerException {
+    if (!AccessControl.manages(caller, user)) {
+      throw AccessControl.forbidden(
+          "only superadmins manage the keypairs of "
+              + user.getRole().apiName()
+              + " "
+              + user.getEmail()
+              + "; domain admins manage users with the role user");
+    }
   }
 
   private String domainOf(KeyPair keyPair) {

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts failed password logins per username on this manager node and refuses further attempts
- * after {@link #MAX_FAILURES} within {@link #WINDOW}, which slows down password guessing.
+ * Counts failed password logins per user on this manager node and rejects further attempts after
+ * {@link #MAX_FAILURES} within {@link #WINDOW}, which slows down password guessing.
  */
 @Singleton
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
@@ -26,24 +26,14 @@ public class LoginThrottle {
 
   private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
 
-  /** Returns the seconds until the next attempt is allowed, or 0 if it is allowed now. */
-  public long secondsUntilAllowed(String username) {
-    Deque<Long> times = failures.get(key(username));
-    if (times == null) {
-      return 0;
-    }
-    synchronized (times) {
-      prune(times);
-      if (times.size() < MAX_FAILURES) {
-        return 0;
-      }
-      long retryAt = times.peekFirst() + WINDOW.toNanos();
-      return Math.max(1, Duration.ofNanos(retryAt - System.nanoTime()).toSeconds() + 1);
-    }
-  }
-
-  /** Records a failed attempt. */
-  public void failed(String username) {
+  /**
+   * Starts a login attempt for a key (a user, or a name that matches no user). The attempt counts
+   * as failed from now on, until {@link #succeeded} clears the key, so that concurrent attempts
+   * cannot all pass the check before the slow password check records them.
+   *
+   * @return 0 if the attempt may go on, else the seconds until the next one is allowed
+   */
+  public long tryBegin(String key) {
     if (failures.size() >= MAX_TRACKED) {
       failures
           .values()
@@ -55,19 +45,21 @@ public class LoginThrottle {
                 }
               });
     }
-    Deque<Long> times = failures.computeIfAbsent(key(username), name -> new ArrayDeque<>());
+    Deque<Long> times = failures.computeIfAbsent(normalize(key), name -> new ArrayDeque<>());
     synchronized (times) {
       prune(times);
-      times.addLast(System.nanoTime());
-      while (times.size() > MAX_FAILURES) {
-        times.removeFirst();
+      if (times.size() >= MAX_FAILURES) {
+        long retryAt = times.peekFirst() + WINDOW.toNanos();
+        return Math.max(1, Duration.ofNanos(retryAt - System.nanoTime()).toSeconds() + 1);
       }
+      times.addLast(System.nanoTime());
+      return 0;
     }
   }
 
-  /** Forgets the failures of a username after a successful login. */
-  public void succeeded(String username) {
-    failures.remove(key(username));
+  /** Forgets the failures of a key after a successful login. */
+  public void succeeded(String key) {
+    failures.remove(normalize(key));
   }
 
   private static void prune(Deque<Long> times) {
@@ -77,7 +69,7 @@ public class LoginThrottle {
     }
   }
 
-  private static String key(String username) {
-    return username == null ? "" : username.trim().toLowerCase(Locale.ROOT);
+  private static String normalize(String key) {
+    return key == null ? "" : key.trim().toLowerCase(Locale.ROOT);
   }
 }

@@ -107,7 +107,9 @@ public class PolicyService {
     ResourcePolicy policy = policy(name, true);
     List<String> changed = applyPolicy(policy, fields);
     policy.touch(ManagerClock.now());
-    audit.record(caller, "update", "resource-policy", name, null, String.join(" ", changed));
+    if (!changed.isEmpty()) {
+      audit.record(caller, "update", "resource-policy", name, null, String.join(" ", changed));
+    }
     return json(policy);
   }
 
@@ -313,7 +315,18 @@ public class PolicyService {
               + policy.getMaxContainersPerSession()
               + " per session (maxContainersPerSession)");
     }
-    List<Session> live = liveSessions(accessKey);
+    // The login keypairs of a user count together, so that logging in again adds no room.
+    List<Session> live =
+        keyPair.getExpiresAt() == null
+            ? liveSessions(accessKey)
+            : em.createQuery(
+                    "select s from Session s where s.status in :live and s.accessKey in"
+                        + " (select k.accessKey from KeyPair k where k.userUuid = :user"
+                        + " and k.expiresAt is not null)",
+                    Session.class)
+                .setParameter("live", KeyPairService.LIVE)
+                .setParameter("user", keyPair.getUserUuid())
+                .getResultList();
     if (live.size() >= policy.getMaxConcurrentSessions()) {
       throw quotaExceeded(
           "keypair "

@@ -103,7 +103,9 @@ public class ScalingGroupService {
     ScalingGroup group = find(name, true);
     List<String> changed = apply(group, fields);
     group.touch(ManagerClock.now());
-    audit.record(caller, "update", "scaling-group", name, null, String.join(" ", changed));
+    if (!changed.isEmpty()) {
+      audit.record(caller, "update", "scaling-group", name, null, String.join(" ", changed));
+    }
     return json(group);
   }
 

@@ -13,6 +13,7 @@ import ai.backend.manager.domain.model.Session;
 import ai.backend.manager.domain.model.SessionStatus;
 import ai.backend.manager.domain.model.User;
 import ai.backend.manager.domain.model.UserGroup;
+import ai.backend.manager.domain.model.UserRole;
 import ai.backend.manager.infrastructure.messaging.AgentCommandSender;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
@@ -54,6 +55,8 @@ public class SessionService {
   @EJB private AgentCommandSender commands;
 
   @EJB private PolicyService policies;
+
+  @EJB private AccessControl access;
 
   @Inject private Event<SchedulingRequested> enqueued;
 
@@ -321,7 +324,7 @@ public class SessionService {
     UUID id = parseUuid(idOrName);
     if (id != null) {
       Session session = em.find(Session.class, id);
-      if (session != null && AccessControl.reaches(caller, session)) {
+      if (session != null && access.reaches(caller, session)) {
         return session;
       }
     }
@@ -404,7 +407,9 @@ public class SessionService {
     } else if (caller.isSuperadmin()) {
       scope = " where 1 = 1";
     } else if (caller.isAdmin()) {
-      scope = " where (s.domainName = :domain or s.accessKey = :key)";
+      scope =
+          " where (s.accessKey = :key or s.userUuid = :user or (s.domainName = :domain and"
+              + " s.userUuid in (select u.uuid from User u where u.role = :userRole)))";
     } else {
       scope = " where (s.userUuid = :user or s.accessKey = :key)";
     }
@@ -418,6 +423,8 @@ public class SessionService {
     } else if (caller.isAdmin() && !caller.isSuperadmin()) {
       query.setParameter("domain", caller.domainName());
       query.setParameter("key", caller.accessKey());
+      query.setParameter("user", caller.userUuid());
+      query.setParameter("userRole", UserRole.USER);
     } else if (!caller.isAdmin()) {
       query.setParameter("user", caller.userUuid());
       query.setParameter("key", caller.accessKey());

@@ -51,6 +51,11 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
 
   private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
 
+  /** One message for an unknown key and a wrong signature, so that keys cannot be probed. */
+  private static final String KEY_OR_SIGNATURE =
+      "the access key is unknown or inactive, or the signature does not match the request;"
+          + " check the keypair, the signing of the host with its port, and the clock";
+
   /** API versions v4 to v8, whose signing scheme is the one implemented here. */
   private static final Pattern SUPPORTED_VERSION = Pattern.compile("^v[4-8]\\.\\d{8}$");
 
@@ -123,10 +128,7 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
     ActiveKeyPair keyPair =
         keyPairs
             .findActive(credential.accessKey())
-            .orElseThrow(
-                () ->
-                    new AuthenticationException(
-                        "unknown or inactive access key " + credential.accessKey()));
+            .orElseThrow(() -> new AuthenticationException(KEY_OR_SIGNATURE));
     String rawQuery = request.getUriInfo().getRequestUri().getRawQuery();
     SignedRequest signed =
         new SignedRequest(
@@ -142,10 +144,10 @@ public class SignatureAuthFilter implements ContainerRequestFilter {
       LOG.debugf(
           "Signature mismatch for access key %s on %s %s",
           credential.accessKey(), request.getMethod(), path);
-      throw new AuthenticationException(
-          "the signature does not match the request; check the secret key and clock");
+      throw new AuthenticationException(KEY_OR_SIGNATURE);
     }
-    RateLimiter.Decision decision = rateLimiter.acquire(keyPair.accessKey(), keyPair.rateLimit());
+    RateLimiter.Decision decision =
+        rateLimiter.acquire(keyPair.rateLimitKey(), keyPair.rateLimit());
     request.setProperty(RATE_LIMIT_PROPERTY, decision);
     if (!decision.allowed()) {
       LOG.infof(
