@@ -116,7 +116,7 @@ class SchedulingIT {
     awaitAgentStatus(AGENT_B.agentId(), "ALIVE", Duration.ofSeconds(60));
     assertEquals(GROUP, agentInfo(AGENT_A.agentId()).get("scalingGroup").asText());
 
-    // The agents created the group; nobody may use it until an admin allows a domain.
+    // The agents created the group, and no domain may use it until an admin allows one.
     Reply refused = createSession(adminKey, adminSecret, "sched-refused");
     assertEquals(400, refused.status(), refused.body());
     assertTrue(refused.json().get("detail").asText().contains(GROUP), refused.body());

@@ -25,7 +25,8 @@ public class SessionEventHub {
   private final List<Consumer<SessionEvent>> subscribers = new CopyOnWriteArrayList<>();
 
   /**
-   * Adds a subscriber, which must return quickly and never throw.
+   * Adds a subscriber. It runs on the topic listener's thread, so it must return quickly; one that
+   * throws is removed.
    *
    * @return false when the node already has {@link #MAX_SUBSCRIBERS}
    */

@@ -48,7 +48,7 @@ public final class PlacementPlanner {
     }
   }
 
-  /** How an agent is chosen among those that can take a session. */
+  /** The rule that picks one agent among those that can take a session. */
   public enum Selection {
     CONCENTRATED,
     DISPERSED;
@@ -112,13 +112,14 @@ public final class PlacementPlanner {
       free.put(agent.id(), agent.free());
       capacity = capacity.add(agent.capacity());
     }
-    Map<String, ResourceSlots> held = new HashMap<>(usage);
+    Map<String, ResourceSlots> heldByKeyPair = new HashMap<>(usage);
     List<PendingSession> queue = new ArrayList<>(pending);
     queue.sort(baseOrder());
     List<Placement> placements = new ArrayList<>();
     List<Waiting> waiting = new ArrayList<>();
     while (!queue.isEmpty()) {
-      PendingSession next = order == Order.DRF ? lowestShare(queue, held, capacity) : queue.get(0);
+      PendingSession next =
+          order == Order.DRF ? lowestShare(queue, heldByKeyPair, capacity) : queue.get(0);
       queue.remove(next);
       int withImage = 0;
       AgentSlots chosen = null;
@@ -137,7 +138,7 @@ public final class PlacementPlanner {
         continue;
       }
       free.put(chosen.id(), free.get(chosen.id()).subtract(next.requested()));
-      held.merge(next.accessKey(), next.requested(), ResourceSlots::add);
+      heldByKeyPair.merge(next.accessKey(), next.requested(), ResourceSlots::add);
       placements.add(new Placement(next, chosen.id()));
     }
     return new Plan(placements, waiting);

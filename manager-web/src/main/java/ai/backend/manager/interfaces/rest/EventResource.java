@@ -75,10 +75,10 @@ public class EventResource {
       @Context Sse sse)
       throws ManagerException {
     Caller caller = Callers.of(security, uriInfo, access);
-    String wanted = name != null ? name : sessionName;
+    String requested = name != null ? name : sessionName;
     String sessionId = null;
-    if (wanted != null && !wanted.isBlank() && !"*".equals(wanted.trim())) {
-      SessionView session = sessions.find(caller, wanted.trim());
+    if (requested != null && !requested.isBlank() && !"*".equals(requested.trim())) {
+      SessionView session = sessions.find(caller, requested.trim());
       sessionId = session.id().toString();
     }
     String only = sessionId;
