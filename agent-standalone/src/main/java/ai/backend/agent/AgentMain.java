@@ -4,7 +4,9 @@ import ai.backend.agent.config.AgentConfig;
 import ai.backend.agent.config.ConfigException;
 import ai.backend.agent.config.ConfigLoader;
 import ai.backend.agent.config.HostFacts;
+import ai.backend.agent.config.SimulationConfig;
 import ai.backend.agent.docker.DockerEngineException;
+import ai.backend.agent.simulation.AgentSimulation;
 import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -49,18 +51,22 @@ public final class AgentMain {
    */
   static int run(
       String[] args, Map<String, String> env, HostFacts host, PrintWriter out, PrintWriter err) {
-    AgentConfig config;
+    Settings settings;
     try {
-      config = parse(args, env, host, out);
+      settings = parse(args, env, host, out);
     } catch (ConfigException e) {
       err.println("bai-agent: " + e.getMessage());
       err.println("Run 'bai-agent --help' to list the options.");
       return ConfigLoader.EXIT_USAGE;
     }
-    if (config == null) {
+    if (settings == null) {
       return 0;
     }
+    AgentConfig config = settings.agent();
     setLogLevel(config.logLevel());
+    if (settings.simulation() != null) {
+      return runSimulation(config, settings.simulation(), host.hostname());
+    }
     Agent agent = new Agent(config, host.hostname(), version());
     try {
       agent.start();
@@ -78,8 +84,15 @@ public final class AgentMain {
     return 0;
   }
 
+  /**
+   * The parsed settings.
+   *
+   * @param simulation the settings of {@code --simulate}, or {@code null} for a real agent
+   */
+  record Settings(AgentConfig agent, SimulationConfig simulation) {}
+
   /** Parses the arguments and settings; returns {@code null} after printing help or the version. */
-  static AgentConfig parse(String[] args, Map<String, String> env, HostFacts host, PrintWriter out)
+  static Settings parse(String[] args, Map<String, String> env, HostFacts host, PrintWriter out)
       throws ConfigException {
     CommandLine commandLine = new CommandLine(ConfigLoader.commandSpec(version()));
     commandLine.setUsageHelpWidth(100);
@@ -99,7 +112,22 @@ public final class AgentMain {
       out.flush();
       return null;
     }
-    return new ConfigLoader(env, host).load(parsed);
+    ConfigLoader loader = new ConfigLoader(env, host);
+    return new Settings(loader.load(parsed), loader.loadSimulation(parsed));
+  }
+
+  /** Runs simulated agents, which start no containers, until the JVM is asked to stop. */
+  private static int runSimulation(
+      AgentConfig config, SimulationConfig simulationConfig, String hostname) {
+    AgentSimulation simulation = new AgentSimulation(config, simulationConfig, hostname, version());
+    simulation.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(simulation::close, "simulation-shutdown"));
+    try {
+      simulation.awaitStop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
   }
 
   private static void setLogLevel(String level) {

@@ -65,13 +65,16 @@ public final class ConfigLoader {
                 + " file; the command line wins over the environment, and the environment over the"
                 + " file.");
     for (Setting setting : Setting.values()) {
-      spec.addOption(
+      OptionSpec.Builder option =
           OptionSpec.builder(setting.optionName())
               .paramLabel(setting.paramLabel())
               .type(String.class)
-              .arity("1")
-              .description(setting.helpText())
-              .build());
+              .arity(setting.isFlag() ? "0..1" : "1")
+              .description(setting.helpText());
+      if (setting.isFlag()) {
+        option.fallbackValue("true");
+      }
+      spec.addOption(option.build());
     }
     return spec;
   }
@@ -83,6 +86,7 @@ public final class ConfigLoader {
    */
   public AgentConfig load(ParseResult parsed) throws ConfigException {
     Map<Setting, RawValue> raw = resolve(parsed);
+    boolean simulated = bool(raw.get(Setting.SIMULATE));
     return new AgentConfig(
         brokerUrl(raw.get(Setting.BROKER_URL)),
         nonBlank(raw.get(Setting.BROKER_USER)),
@@ -91,7 +95,7 @@ public final class ConfigLoader {
         identifier(raw.get(Setting.SCALING_GROUP)),
         cpu(raw.get(Setting.CPU)),
         mem(raw.get(Setting.MEM)),
-        krunnerPath(raw.get(Setting.KRUNNER_PATH)),
+        krunnerPath(raw.get(Setting.KRUNNER_PATH), !simulated),
         networkName(raw.get(Setting.KERNEL_NETWORK)),
         Duration.ofSeconds(seconds(raw.get(Setting.HEARTBEAT_INTERVAL))),
         Duration.ofSeconds(seconds(raw.get(Setting.KERNEL_START_TIMEOUT))),
@@ -101,6 +105,47 @@ public final class ConfigLoader {
         transferSize(raw.get(Setting.MAX_DOWNLOAD_SIZE)),
         dockerHost(raw.get(Setting.DOCKER_HOST)),
         logLevel(raw.get(Setting.LOG_LEVEL)));
+  }
+
+  /**
+   * Resolves and validates the settings of {@code --simulate}.
+   *
+   * @return the simulation settings, or {@code null} when {@code --simulate} is off
+   * @throws ConfigException if a simulation setting is invalid, or is given on the command line
+   *     without {@code --simulate}
+   */
+  public SimulationConfig loadSimulation(ParseResult parsed) throws ConfigException {
+    Map<Setting, RawValue> raw = resolve(parsed);
+    RawValue agents = raw.get(Setting.SIMULATE_AGENTS);
+    RawValue startMillis = raw.get(Setting.SIMULATE_START_MILLIS);
+    if (!bool(raw.get(Setting.SIMULATE))) {
+      for (RawValue value : List.of(agents, startMillis)) {
+        if (value.fromCommandLine()) {
+          throw new ConfigException(
+              value.setting().optionName() + " applies only together with --simulate");
+        }
+      }
+      return null;
+    }
+    int count = (int) wholeNumber(agents, 1, SimulationConfig.MAX_AGENTS);
+    RawValue agentId = raw.get(Setting.AGENT_ID);
+    String baseId = agentId(agentId);
+    int maxBaseLength = 64 - SimulationConfig.ID_SUFFIX_LENGTH;
+    if (baseId.length() > maxBaseLength) {
+      String message =
+          "simulated agents add '-0001' and so on to the agent id, so it may have at most "
+              + maxBaseLength
+              + " characters";
+      if (agentId == null) {
+        throw new ConfigException(
+            "the default agent id '" + baseId + "' is too long: " + message + "; set --agent-id");
+      }
+      throw agentId.invalid(message);
+    }
+    return new SimulationConfig(
+        count,
+        Duration.ofMillis(
+            wholeNumber(startMillis, 0, SimulationConfig.MAX_START_DELAY.toMillis())));
   }
 
   /** A setting's text before validation, with where it came from for error messages. */
@@ -299,7 +344,11 @@ public final class ConfigLoader {
     }
   }
 
-  private Path krunnerPath(RawValue value) throws ConfigException {
+  /**
+   * Returns the runner bundle directory; unless {@code mustExist}, which simulated agents do not
+   * need because they start no containers, it is not checked.
+   */
+  private Path krunnerPath(RawValue value, boolean mustExist) throws ConfigException {
     Path path;
     RawValue source = value;
     if (value == null) {
@@ -308,6 +357,9 @@ public final class ConfigLoader {
       source = new RawValue(Setting.KRUNNER_PATH, path.toString(), "the default", false);
     } else {
       path = path(value);
+    }
+    if (!mustExist) {
+      return path;
     }
     if (!Files.isDirectory(path)) {
       throw source.invalid(
@@ -378,6 +430,30 @@ public final class ConfigLoader {
       throw value.invalid("expected unix:///PATH or tcp://HOST:PORT");
     }
     return uri;
+  }
+
+  private static boolean bool(RawValue value) throws ConfigException {
+    String text = value.text().toLowerCase(Locale.ROOT);
+    if (text.equals("true")) {
+      return true;
+    }
+    if (text.equals("false")) {
+      return false;
+    }
+    throw value.invalid("expected true or false");
+  }
+
+  private static long wholeNumber(RawValue value, long min, long max) throws ConfigException {
+    String expectation = "expected a whole number from " + min + " to " + max;
+    try {
+      long number = Long.parseLong(value.text());
+      if (number < min || number > max) {
+        throw value.invalid(expectation);
+      }
+      return number;
+    } catch (NumberFormatException e) {
+      throw value.invalid(expectation);
+    }
   }
 
   private static String logLevel(RawValue value) throws ConfigException {

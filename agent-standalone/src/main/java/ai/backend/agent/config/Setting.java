@@ -84,7 +84,27 @@ public enum Setting {
       "URI",
       "Address of the Docker engine, a unix:///PATH socket or tcp://HOST:PORT",
       "unix:///var/run/docker.sock"),
-  LOG_LEVEL("log-level", "LEVEL", "Log level: TRACE, DEBUG, INFO, WARN or ERROR", "INFO");
+  LOG_LEVEL("log-level", "LEVEL", "Log level: TRACE, DEBUG, INFO, WARN or ERROR", "INFO"),
+  SIMULATE(
+      "simulate",
+      "true|false",
+      "Runs simulated agents instead of a real one, for scheduling tests and benchmarks. They"
+          + " talk to the broker like real agents, but start no container and run no code: execute"
+          + " calls return a result that says so. They report the kernel images of the Docker"
+          + " engine at --docker-host when it is reachable, else a built-in list. --simulate alone"
+          + " means true",
+      "false"),
+  SIMULATE_AGENTS(
+      "simulate-agents",
+      "COUNT",
+      "Number of simulated agents that --simulate runs in this JVM, 1 to 9999, with the ids"
+          + " <agent-id>-0001, <agent-id>-0002 and so on; each offers --cpu and --mem",
+      "1"),
+  SIMULATE_START_MILLIS(
+      "simulate-start-millis",
+      "MILLIS",
+      "Milliseconds a simulated kernel takes from create_kernel to kernel_started, 0 to 3600000",
+      "200");
 
   /** Environment variable that sets the broker password itself rather than a file. */
   public static final String BROKER_PASSWORD_ENV = "BACKEND_AGENT_BROKER_PASSWORD";
@@ -114,6 +134,14 @@ public enum Setting {
   /** Returns the key in the properties file, for example {@code broker-url}. */
   public String propertyKey() {
     return key;
+  }
+
+  /**
+   * Tells whether the option may stand alone on the command line, meaning {@code true}, like {@code
+   * --simulate}.
+   */
+  public boolean isFlag() {
+    return this == SIMULATE;
   }
 
   /** Returns the label of the option's value in the help text. */
