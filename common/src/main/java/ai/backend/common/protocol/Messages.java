@@ -1,14 +1,28 @@
 package ai.backend.common.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Converts protocol messages to and from their JSON text. */
 public final class Messages {
 
+  /**
+   * Longest JSON string a message may carry, in characters. File transfers carry their content
+   * Base64-encoded in one string: a 64 MiB upload, the default limit, is about 90 million
+   * characters, past Jackson's default of 20 million.
+   */
+  public static final int MAX_STRING_LENGTH = 200_000_000;
+
   private static final ObjectMapper MAPPER =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxStringLength(MAX_STRING_LENGTH).build())
+                  .build())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private Messages() {}
 

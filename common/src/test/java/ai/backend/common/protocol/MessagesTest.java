@@ -51,4 +51,18 @@ class MessagesTest {
     assertThrows(
         Messages.InvalidMessageException.class, () -> Messages.fromJson(null, AgentEvent.class));
   }
+
+  @Test
+  void uploadOfSixtyFourMebibytesRoundTrips() {
+    // 64 MiB Base64-encoded: about 90 million characters in one JSON string.
+    String content = "A".repeat((64 << 20) / 3 * 4);
+    String json =
+        Messages.toJson(
+            new AgentCommand.UploadFiles(
+                "s", "k", java.util.List.of(new AgentCommand.FileData("big.bin", content))));
+    AgentCommand parsed = Messages.fromJson(json, AgentCommand.class);
+    AgentCommand.UploadFiles upload = (AgentCommand.UploadFiles) parsed;
+    org.junit.jupiter.api.Assertions.assertEquals(
+        content.length(), upload.files().get(0).contentBase64().length());
+  }
 }
