@@ -233,6 +233,26 @@ class KernelOperationsIT {
   }
 
   @Test
+  @Order(6)
+  void uploadAtTheSizeLimitRoundTrips() throws Exception {
+    // 64 MiB less the multipart framing: the largest upload the default limit takes.
+    byte[] content = new byte[(64 << 20) - 4096];
+    new java.util.Random(42).nextBytes(content);
+    HttpResponse<byte[]> uploaded = multipart("big.bin", content);
+    assertEquals(204, uploaded.statusCode(), new String(uploaded.body(), StandardCharsets.UTF_8));
+
+    HttpResponse<byte[]> downloaded = raw("GET", "/session/" + session + "/download?file=big.bin");
+    assertEquals(200, downloaded.statusCode());
+    assertArrayEquals(content, downloaded.body());
+
+    HttpResponse<byte[]> tooLarge = multipart("too-large.bin", new byte[(64 << 20) + 1]);
+    assertEquals(413, tooLarge.statusCode());
+    SignedHttp.Reply listing = call("GET", "/session/" + session + "/files?path=.", null);
+    assertFalse(listing.body().contains("too-large.bin"), "a rejected upload leaves nothing");
+    execute("query", "import os\nos.remove('big.bin')", "rm-" + UUID.randomUUID(), Map.of());
+  }
+
+  @Test
   @Order(7)
   void traversalIsRejected() throws Exception {
     for (String path : List.of("../evil.txt", "/tmp/evil.txt", "a/../../evil.txt")) {

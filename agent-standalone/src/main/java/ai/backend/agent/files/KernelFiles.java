@@ -137,6 +137,12 @@ public final class KernelFiles {
    * standard output if every path passes and their files take at most {@code $2} bytes. Symbolic
    * links go into the archive as links.
    */
+  /** Room for the end of a POSIX tar archive and its padding to a whole record. */
+  private static final long TAR_OVERHEAD_BYTES = 64 << 10;
+
+  /** Room for one file's header and pax extended header in the archive. */
+  private static final long TAR_OVERHEAD_PER_FILE = 4 << 10;
+
   private static final String DOWNLOAD_SCRIPT =
       CHECK_FUNCTIONS
           + """
@@ -247,7 +253,8 @@ public final class KernelFiles {
             DOWNLOAD_SCRIPT,
             List.of(String.valueOf(pathList.length), String.valueOf(maxDownloadBytes)),
             new ByteArrayInputStream(pathList),
-            maxDownloadBytes);
+            // The script limits the files' sizes; the archive adds headers and padding to them.
+            maxDownloadBytes + TAR_OVERHEAD_BYTES + TAR_OVERHEAD_PER_FILE * paths.size());
     if (result.stdoutTruncated()) {
       throw new FileCommandException(
           FileCommandException.TOO_LARGE,

@@ -10,8 +10,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Hands the session events that reach this manager node to its local subscribers, such as open
- * event streams. Every node receives every event from the events topic, so a subscriber receives the
- * events of all nodes.
+ * event streams. Every node receives every event from the events topic, so a subscriber receives
+ * the events of all nodes.
  */
 @Singleton
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
