@@ -1,5 +1,6 @@
 package ai.backend.client;
 
+import ai.backend.client.admin.Agent;
 import ai.backend.client.admin.AuditLogEntry;
 import ai.backend.client.admin.CreatedKeyPair;
 import ai.backend.client.admin.Domain;
@@ -10,6 +11,9 @@ import ai.backend.client.admin.KeyPair;
 import ai.backend.client.admin.KeyPairSpec;
 import ai.backend.client.admin.ResourcePolicy;
 import ai.backend.client.admin.ResourcePolicySpec;
+import ai.backend.client.admin.ScalingGroup;
+import ai.backend.client.admin.ScalingGroupSpec;
+import ai.backend.client.admin.SchedulerMetrics;
 import ai.backend.client.admin.User;
 import ai.backend.client.admin.UserSpec;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,13 +25,15 @@ import java.util.Objects;
 
 /**
  * The calls of the manager's admin API under {@code /admin}: domains, groups, users, keypairs,
- * keypair resource policies, resource presets and the audit log. {@link BackendClient#admin()}
- * returns one that signs with the client's keypair.
+ * keypair resource policies, resource presets, the audit log, scaling groups, agents and the
+ * scheduler's metrics. {@link BackendClient#admin()} returns one that signs with the client's
+ * keypair.
  *
  * <p>The manager checks the caller's role: a {@code superadmin} may do everything, an {@code admin}
- * manages the groups, users and keypairs of their own domain and reads the rest, and a {@code user}
- * gets 403 {@code forbidden} for every call. Errors are {@link BackendApiException}s with the
- * manager's problem type, such as {@code object-not-found} (404) or {@code conflict} (409).
+ * manages the groups, users and keypairs of their own domain and reads the rest (but not the agents
+ * and the scheduler's metrics), and a {@code user} gets 403 {@code forbidden} for every call.
+ * Errors are {@link BackendApiException}s with the manager's problem type, such as {@code
+ * object-not-found} (404) or {@code conflict} (409).
  *
  * <p>Each update sends {@code PATCH} with only the non-null fields of its spec, so the manager
  * keeps every other field.
@@ -296,6 +302,71 @@ public final class AdminClient {
         withQuery(
             "/admin/audit-log", "limit", limit == null ? null : limit.toString(), "before", before);
     return list(path, AuditLogEntry.class);
+  }
+
+  /**
+   * Lists the scaling groups with their agents and the count of their pending sessions ({@code GET
+   * /admin/scaling-groups}).
+   */
+  public List<ScalingGroup> listScalingGroups() {
+    return list("/admin/scaling-groups", ScalingGroup.class);
+  }
+
+  /**
+   * Creates a scaling group ({@code POST /admin/scaling-groups}); superadmin only. Agents join it
+   * through their own configuration.
+   *
+   * @param name 1 to 64 letters, digits, {@code .}, {@code _} and {@code -}
+   */
+  public ScalingGroup createScalingGroup(String name, ScalingGroupSpec spec) {
+    return create(
+        "/admin/scaling-groups",
+        named("name", name, "scaling group name"),
+        spec,
+        ScalingGroup.class);
+  }
+
+  /**
+   * Fetches a scaling group with its agents and the count of its pending sessions ({@code GET
+   * /admin/scaling-groups/{name}}).
+   */
+  public ScalingGroup getScalingGroup(String name) {
+    return get(objectPath("/admin/scaling-groups", name, "scaling group name"), ScalingGroup.class);
+  }
+
+  /**
+   * Changes the given fields of a scaling group ({@code PATCH /admin/scaling-groups/{name}});
+   * superadmin only. A given list of domains, groups or keypairs replaces the current one.
+   */
+  public ScalingGroup updateScalingGroup(String name, ScalingGroupSpec changes) {
+    return update(
+        objectPath("/admin/scaling-groups", name, "scaling group name"),
+        changes,
+        ScalingGroup.class);
+  }
+
+  /**
+   * Deletes a scaling group ({@code DELETE /admin/scaling-groups/{name}}); superadmin only. The
+   * manager rejects it with 409 for {@code default}, and while agents or live sessions are in it.
+   */
+  public void deleteScalingGroup(String name) {
+    transport.send("DELETE", objectPath("/admin/scaling-groups", name, "scaling group name"), null);
+  }
+
+  /**
+   * Lists every agent with its status, scaling group, capacity and free slots ({@code GET
+   * /admin/agents}); superadmin only.
+   */
+  public List<Agent> listAgents() {
+    return list("/admin/agents", Agent.class);
+  }
+
+  /**
+   * Fetches the totals of the scheduler's placement passes on the manager node that handles the
+   * request ({@code GET /admin/scheduler}); superadmin only.
+   */
+  public SchedulerMetrics schedulerMetrics() {
+    return get("/admin/scheduler", SchedulerMetrics.class);
   }
 
   private <T> List<T> list(String pathAndQuery, Class<T> type) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A client of the manager's REST API. Each call signs its request with the configured keypair and
@@ -55,6 +57,15 @@ public final class BackendClient {
    * 120 s, and the transfer between this client and the manager comes on top.
    */
   public static final Duration FILE_TRANSFER_TIMEOUT = Duration.ofSeconds(300);
+
+  /**
+   * The time added to {@link SessionSpec#maxWaitSeconds} for the response of {@link
+   * #createSession}, for the manager's work before and after the wait.
+   */
+  public static final Duration CREATE_WAIT_MARGIN = Duration.ofSeconds(30);
+
+  /** The media type of server-sent events. */
+  private static final String EVENT_STREAM = "text/event-stream";
 
   private static final String UPLOAD_FIELD = "src";
   private static final String TAR = "application/x-tar";
@@ -151,10 +162,18 @@ public final class BackendClient {
 
   /**
    * Creates a session ({@code POST /session}). The session starts PENDING; use {@link
-   * #waitUntilRunning} before running code in it.
+   * #waitUntilRunning} before running code in it. With {@link SessionSpec#maxWaitSeconds} the
+   * manager responds once the session has started or failed, or when the wait is over, and this
+   * call waits at least that long plus {@link #CREATE_WAIT_MARGIN}.
    */
   public SessionCreated createSession(SessionSpec spec) {
-    return call("POST", owned("/session"), createSessionBody(spec), SessionCreated.class);
+    String path = owned("/session");
+    Duration timeout = config.requestTimeout();
+    if (spec.maxWaitSeconds() != null && !Boolean.TRUE.equals(spec.enqueueOnly())) {
+      timeout = atLeast(Duration.ofSeconds(spec.maxWaitSeconds()).plus(CREATE_WAIT_MARGIN));
+    }
+    JsonNode response = transport.send("POST", path, createSessionBody(spec), timeout);
+    return transport.convert(response, SessionCreated.class, "POST " + path);
   }
 
   /** Fetches one session by id or name ({@code GET /session/{idOrName}}). */
@@ -576,6 +595,63 @@ public final class BackendClient {
     return call("POST", owned("/resource/check-presets"), body, PresetCheck.class);
   }
 
+  /**
+   * Opens the stream of session events ({@code GET /events/session}): one {@link SessionEvent} for
+   * each status change of the sessions the caller may reach, from now on. With an owner access key
+   * in the configuration, the stream has the events of the owner's sessions.
+   *
+   * <p>The configured request timeout covers only the wait for the manager's first response, and an
+   * open stream has no timeout. Close the stream when done, from any thread.
+   *
+   * @param sessionNameOrId a session name or id to follow only that session, or null for all
+   * @throws BackendApiException if the manager rejects the request, such as 404 {@code
+   *     session-not-found} for an unknown session or 503 when the node serves too many streams
+   */
+  public SessionEventStream openSessionEvents(String sessionNameOrId) {
+    String path = "/events/session";
+    if (sessionNameOrId != null && !sessionNameOrId.isBlank()) {
+      path += "?name=" + PathSegments.encode(sessionNameOrId.trim());
+    }
+    String pathAndQuery = owned(path);
+    String requestLine = "GET " + pathAndQuery;
+    HttpResponse<InputStream> response =
+        transport.openStream(pathAndQuery, EVENT_STREAM, config.requestTimeout());
+    String contentType = response.headers().firstValue("Content-Type").orElse("");
+    if (!contentType.toLowerCase(Locale.ROOT).startsWith(EVENT_STREAM)) {
+      try {
+        response.body().close();
+      } catch (IOException e) {
+        // Closing only frees the connection, because the response is rejected anyway.
+      }
+      throw unexpected(
+          requestLine,
+          "expected "
+              + EVENT_STREAM
+              + ", got "
+              + (contentType.isEmpty() ? "no Content-Type" : contentType));
+    }
+    return new SessionEventStream(response.body(), mapper, requestLine, config.endpoint());
+  }
+
+  /**
+   * Streams session events to a listener like {@link #openSessionEvents}, on the calling thread,
+   * until the manager ends the stream. An exception that the listener raises closes the stream and
+   * propagates. To stop from another thread, use {@link #openSessionEvents} and close the stream,
+   * because interrupting the thread does not wake it (see {@link SessionEventStream}).
+   *
+   * @param sessionNameOrId a session name or id to follow only that session, or null for all
+   * @throws BackendClientException if the connection fails
+   */
+  public void streamSessionEvents(String sessionNameOrId, Consumer<SessionEvent> listener) {
+    Objects.requireNonNull(listener, "listener");
+    try (SessionEventStream stream = openSessionEvents(sessionNameOrId)) {
+      SessionEvent event;
+      while ((event = stream.next()) != null) {
+        listener.accept(event);
+      }
+    }
+  }
+
   /** Returns a new random run id of 16 hex digits, as Backend.AI's clients choose them. */
   public static String newRunId() {
     byte[] bytes = new byte[8];
@@ -599,6 +675,15 @@ public final class BackendClient {
     }
     if (!sessionConfig.isEmpty()) {
       body.set("config", sessionConfig);
+    }
+    if (spec.scalingGroup() != null && !spec.scalingGroup().isBlank()) {
+      body.put("scalingGroup", spec.scalingGroup().trim());
+    }
+    if (spec.enqueueOnly() != null) {
+      body.put("enqueueOnly", spec.enqueueOnly());
+    }
+    if (spec.maxWaitSeconds() != null) {
+      body.put("maxWaitSeconds", spec.maxWaitSeconds());
     }
     return body;
   }

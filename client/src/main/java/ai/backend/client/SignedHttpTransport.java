@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,6 +40,9 @@ final class SignedHttpTransport {
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
 
   private static final int MAX_ERROR_BODY_CHARS = 300;
+
+  /** The maximum number of bytes read from the body of an error response to a stream request. */
+  private static final int MAX_ERROR_READ_BYTES = 64 * 1024;
 
   /** The keypair that signs requests, or null for a transport of unsigned requests only. */
   private final BackendClientConfig config;
@@ -150,6 +154,36 @@ final class SignedHttpTransport {
   }
 
   /**
+   * Sends a signed {@code GET} request for a streamed body, such as server-sent events, and returns
+   * the successful response as soon as its headers have arrived. The caller reads the body stream
+   * and closes it. The timeout covers only the wait for the headers, because the JDK's HTTP client
+   * stops its request timer then (checked with JDK 17), so a stream may stay idle for any time.
+   *
+   * @param accept the {@code Accept} header, such as {@code text/event-stream}
+   * @throws BackendApiException if the manager responds with an error status
+   */
+  HttpResponse<InputStream> openStream(String pathAndQuery, String accept, Duration timeout) {
+    PreparedRequest prepared = prepare("GET", pathAndQuery, null, null, accept, timeout, true);
+    HttpResponse<InputStream> response =
+        httpSend(
+            prepared.request(),
+            HttpResponse.BodyHandlers.ofInputStream(),
+            prepared.requestLine(),
+            timeout);
+    if (response.statusCode() / 100 == 2) {
+      return response;
+    }
+    byte[] errorBody;
+    try (InputStream body = response.body()) {
+      errorBody = body.readNBytes(MAX_ERROR_READ_BYTES);
+    } catch (IOException e) {
+      // The status alone still makes a useful error, so a body that cannot be read is left out.
+      errorBody = new byte[0];
+    }
+    throw toApiException(response.statusCode(), errorBody);
+  }
+
+  /**
    * Sends one request, signed unless {@code signed} is false, and returns a response with a 2xx
    * status.
    *
@@ -158,6 +192,32 @@ final class SignedHttpTransport {
    * @throws IllegalStateException if a signed request is asked of a transport without a keypair
    */
   private HttpResponse<byte[]> exchange(
+      String method,
+      String pathAndQuery,
+      String contentType,
+      byte[] body,
+      String accept,
+      Duration timeout,
+      boolean signed) {
+    PreparedRequest prepared =
+        prepare(method, pathAndQuery, contentType, body, accept, timeout, signed);
+    HttpResponse<byte[]> response =
+        httpSend(
+            prepared.request(),
+            HttpResponse.BodyHandlers.ofByteArray(),
+            prepared.requestLine(),
+            timeout);
+    if (response.statusCode() / 100 != 2) {
+      throw toApiException(response.statusCode(), response.body());
+    }
+    return response;
+  }
+
+  /** A request ready to send, with its method and signed path for messages. */
+  private record PreparedRequest(HttpRequest request, String requestLine) {}
+
+  /** Builds a request with the API headers, signed unless {@code signed} is false. */
+  private PreparedRequest prepare(
       String method,
       String pathAndQuery,
       String contentType,
@@ -207,13 +267,7 @@ final class SignedHttpTransport {
       request.header("Content-Type", contentType);
       request.method(method, HttpRequest.BodyPublishers.ofByteArray(bodyBytes));
     }
-
-    String requestLine = method + " " + signedPath;
-    HttpResponse<byte[]> response = httpSend(request.build(), requestLine, timeout);
-    if (response.statusCode() / 100 != 2) {
-      throw toApiException(response);
-    }
-    return response;
+    return new PreparedRequest(request.build(), method + " " + signedPath);
   }
 
   /**
@@ -262,9 +316,13 @@ final class SignedHttpTransport {
         "unexpected response to " + requestLine + " from " + endpoint + ": " + problem);
   }
 
-  private HttpResponse<byte[]> httpSend(HttpRequest request, String requestLine, Duration timeout) {
+  private <T> HttpResponse<T> httpSend(
+      HttpRequest request,
+      HttpResponse.BodyHandler<T> bodyHandler,
+      String requestLine,
+      Duration timeout) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      return http.send(request, bodyHandler);
     } catch (HttpConnectTimeoutException e) {
       throw new BackendClientException(
           "timed out after "
@@ -309,9 +367,8 @@ final class SignedHttpTransport {
     return "connection refused";
   }
 
-  private BackendApiException toApiException(HttpResponse<byte[]> response) {
-    int status = response.statusCode();
-    String text = new String(response.body(), StandardCharsets.UTF_8);
+  private BackendApiException toApiException(int status, byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8);
     JsonNode problem = tryParse(text);
     if (problem != null && problem.isObject() && problem.hasNonNull("title")) {
       return new BackendApiException(

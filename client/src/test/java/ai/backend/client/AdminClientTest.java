@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.backend.client.FakeManagerServer.RecordedRequest;
 import ai.backend.client.FakeManagerServer.Response;
+import ai.backend.client.admin.Agent;
 import ai.backend.client.admin.AuditLogEntry;
 import ai.backend.client.admin.CreatedKeyPair;
 import ai.backend.client.admin.Domain;
@@ -19,6 +20,9 @@ import ai.backend.client.admin.KeyPair;
 import ai.backend.client.admin.KeyPairSpec;
 import ai.backend.client.admin.ResourcePolicy;
 import ai.backend.client.admin.ResourcePolicySpec;
+import ai.backend.client.admin.ScalingGroup;
+import ai.backend.client.admin.ScalingGroupSpec;
+import ai.backend.client.admin.SchedulerMetrics;
 import ai.backend.client.admin.User;
 import ai.backend.client.admin.UserSpec;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -419,5 +423,145 @@ class AdminClientTest {
     assertEquals("7", entries.get(0).id());
     assertEquals("{\"fields\":[\"a\"]}", entries.get(0).detailText());
     assertNull(entries.get(1).detailText());
+  }
+
+  @Test
+  void createScalingGroupSendsGivenFields() {
+    String groupId = admin.listGroups("default").get(0).id();
+
+    ScalingGroup group =
+        admin.createScalingGroup(
+            "gpu-a100",
+            ScalingGroupSpec.empty()
+                .withScheduler("drf")
+                .withAgentSelection("concentrated")
+                .withPendingTimeout(600)
+                .withDomains(List.of("default"))
+                .withGroups(List.of(groupId))
+                .withKeypairs(List.of(ACCESS_KEY)));
+
+    RecordedRequest request = lastRequest();
+    assertEquals("POST /admin/scaling-groups", request.method() + " " + request.pathAndQuery());
+    assertTrue(request.signatureValid());
+    assertEquals(
+        "{\"name\":\"gpu-a100\",\"scheduler\":\"drf\",\"agentSelection\":\"concentrated\","
+            + "\"pendingTimeout\":600,\"domains\":[\"default\"],\"groups\":[\""
+            + groupId
+            + "\"],\"keypairs\":[\""
+            + ACCESS_KEY
+            + "\"]}",
+        request.bodyText());
+    assertEquals("gpu-a100", group.name());
+    assertEquals(Boolean.TRUE, group.isActive());
+    assertEquals("drf", group.scheduler());
+    assertEquals("concentrated", group.agentSelection());
+    assertEquals(600, group.pendingTimeout());
+    assertEquals(List.of("default"), group.domains());
+    assertEquals(List.of(groupId), group.groups());
+    assertEquals(List.of(ACCESS_KEY), group.keypairs());
+    assertEquals(List.of(), group.agents());
+    assertEquals(0L, group.pendingSessions());
+    assertNotNull(group.createdAt());
+  }
+
+  @Test
+  void updateScalingGroupSendsOnlyGivenFields() {
+    admin.createScalingGroup("batch", ScalingGroupSpec.empty().withDomains(List.of("default")));
+
+    ScalingGroup updated =
+        admin.updateScalingGroup(
+            "batch", ScalingGroupSpec.empty().withActive(false).withDomains(List.of()));
+
+    assertEquals(
+        "PATCH /admin/scaling-groups/batch", lastRequest().method() + " " + lastRequest().path());
+    assertEquals("{\"isActive\":false,\"domains\":[]}", lastRequest().bodyText());
+    assertEquals(Boolean.FALSE, updated.isActive());
+    assertEquals(List.of(), updated.domains());
+    assertEquals("fifo", updated.scheduler());
+  }
+
+  @Test
+  void getScalingGroupHasAgentsAndPendingCount() {
+    server.putAgent("agent-2", "LOST", "default", "2", "4294967296", "2", "4294967296");
+    new BackendClient(BackendClientConfig.of(server.endpoint(), ACCESS_KEY, SECRET_KEY))
+        .createSession(SessionSpec.of("python"));
+
+    ScalingGroup group = admin.getScalingGroup("default");
+    List<ScalingGroup> all = admin.listScalingGroups();
+
+    assertEquals(
+        "/admin/scaling-groups/default",
+        server.requests("GET", "/admin/scaling-groups/").get(0).path());
+    assertEquals(
+        List.of(
+            new ScalingGroup.AgentStatus("agent-1", "ALIVE"),
+            new ScalingGroup.AgentStatus("agent-2", "LOST")),
+        group.agents());
+    assertEquals(1L, group.pendingSessions());
+    assertEquals(List.of("default"), all.stream().map(ScalingGroup::name).toList());
+  }
+
+  @Test
+  void scalingGroupErrorsAreApiExceptions() {
+    BackendApiException missing =
+        assertThrows(BackendApiException.class, () -> admin.getScalingGroup("nowhere"));
+    BackendApiException inUse =
+        assertThrows(BackendApiException.class, () -> admin.deleteScalingGroup("default"));
+    BackendApiException invalid =
+        assertThrows(
+            BackendApiException.class,
+            () -> admin.createScalingGroup("x", ScalingGroupSpec.empty().withScheduler("random")));
+
+    assertEquals(404, missing.status());
+    assertEquals("object-not-found", missing.kind());
+    assertEquals(409, inUse.status());
+    assertEquals(400, invalid.status());
+    assertTrue(invalid.getMessage().contains("use fifo, lifo or drf"), invalid.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> admin.createScalingGroup(" ", ScalingGroupSpec.empty()));
+  }
+
+  @Test
+  void listAgentsParsesSlotsAndTimes() {
+    server.putAgent("agent-0", "LOST", "batch", "8", "17179869184", "8", "17179869184");
+
+    List<Agent> agents = admin.listAgents();
+
+    assertEquals("GET /admin/agents", lastRequest().method() + " " + lastRequest().pathAndQuery());
+    assertEquals(List.of("agent-0", "agent-1"), agents.stream().map(Agent::id).toList());
+    Agent lost = agents.get(0);
+    assertEquals("LOST", lost.status());
+    assertEquals("batch", lost.scalingGroup());
+    assertEquals("agent-0.example.com", lost.hostname());
+    assertEquals(Map.of("cpu", "8", "mem", "17179869184"), lost.availableSlots());
+    assertNotNull(lost.lostAt());
+    Agent alive = agents.get(1);
+    assertEquals(Map.of("cpu", "3", "mem", "7516192768"), alive.freeSlots());
+    assertEquals(5, alive.heartbeatIntervalSeconds());
+    assertNotNull(alive.firstContact());
+    assertNotNull(alive.lastHeartbeat());
+    assertNull(alive.lostAt());
+  }
+
+  @Test
+  void schedulerMetricsAreParsed() throws IOException {
+    server.setSchedulerMetrics(
+        "{\"passes\": 12, \"placed\": 40, \"pendingTimeouts\": 2, \"passMillis\": 360,"
+            + " \"statements\": 220, \"statementsPerPlacement\": 5.5}");
+
+    SchedulerMetrics metrics = admin.schedulerMetrics();
+
+    assertEquals(
+        "GET /admin/scheduler", lastRequest().method() + " " + lastRequest().pathAndQuery());
+    assertEquals(new SchedulerMetrics(12, 40, 2, 360, 220, 5.5), metrics);
+  }
+
+  @Test
+  void schedulerMetricsWithoutPlacements() {
+    SchedulerMetrics metrics = admin.schedulerMetrics();
+
+    assertEquals(0, metrics.placed());
+    assertNull(metrics.statementsPerPlacement());
   }
 }

@@ -221,6 +221,70 @@ class BackendClientTest {
   }
 
   @Test
+  void createSessionSendsScalingGroupAndWait() {
+    client.createSession(
+        SessionSpec.of("python")
+            .withScalingGroup(" default ")
+            .withEnqueueOnly(false)
+            .withMaxWaitSeconds(30));
+    client.createSession(SessionSpec.of("python"));
+
+    JsonNode body = server.requests().get(0).json();
+    assertEquals("default", body.get("scalingGroup").asText());
+    assertFalse(body.get("enqueueOnly").asBoolean());
+    assertEquals(30, body.get("maxWaitSeconds").asInt());
+    JsonNode plain = server.requests().get(1).json();
+    assertFalse(plain.has("scalingGroup"));
+    assertFalse(plain.has("enqueueOnly"));
+    assertFalse(plain.has("maxWaitSeconds"));
+  }
+
+  @Test
+  void maxWaitExtendsCreateTimeout() {
+    BackendClient impatient =
+        new BackendClient(
+            new BackendClientConfig(
+                server.endpoint(),
+                ACCESS_KEY,
+                SECRET_KEY,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1),
+                "the test"));
+    server.setRequestHook(
+        request -> {
+          if (request.method().equals("POST") && request.path().equals("/session")) {
+            sleepMillis(1500);
+          }
+        });
+
+    BackendClientException timedOut =
+        assertThrows(
+            BackendClientException.class, () -> impatient.createSession(SessionSpec.of("python")));
+    SessionCreated waited = impatient.createSession(SessionSpec.of("python").withMaxWaitSeconds(1));
+
+    assertTrue(timedOut.getMessage().startsWith("timed out after 1 s"), timedOut.getMessage());
+    assertTrue(waited.created());
+  }
+
+  @Test
+  void negativeMaxWaitIsRejected() {
+    assertThrows(
+        IllegalArgumentException.class, () -> SessionSpec.of("python").withMaxWaitSeconds(-1));
+  }
+
+  @Test
+  void unknownScalingGroupIsInvalid() {
+    BackendApiException error =
+        assertThrows(
+            BackendApiException.class,
+            () -> client.createSession(SessionSpec.of("python").withScalingGroup("gpu")));
+
+    assertEquals(400, error.status());
+    assertTrue(
+        error.getMessage().contains("scaling group 'gpu' is not allowed"), error.getMessage());
+  }
+
+  @Test
   void existingSessionIsNotCreatedAgain() {
     SessionCreated first = client.createSession(SessionSpec.of("python").withName("shared"));
     SessionCreated second = client.createSession(SessionSpec.of("python").withName("shared"));
@@ -708,5 +772,13 @@ class BackendClientTest {
             RequestSignature.API_VERSION,
             RequestSignature.sha256Hex(request.bodyText().getBytes(StandardCharsets.UTF_8)));
     return RequestSignature.sign(SECRET_KEY, signed);
+  }
+
+  private static void sleepMillis(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -27,10 +30,12 @@ import java.util.regex.Pattern;
  * the validation, roles and conflicts of docs/admin-api.md in a simplified form.
  *
  * <p>It starts with the domain {@code default}, its group {@code default}, the resource policy
- * {@code default} and the superadmin {@code admin@lablup.com}, who owns the server's first keypair.
- * Roles are checked per call (a {@code user} gets 403 for every {@code /admin} call, an {@code
- * admin} for writes to domains, policies and presets), but an admin is not confined to their
- * domain. Callers hold the server's lock.
+ * {@code default}, the superadmin {@code admin@lablup.com}, who owns the server's first keypair,
+ * the scaling group {@code default} that the domain {@code default} may use, and the ALIVE agent
+ * {@code agent-1} in it with 4 CPUs and 8 GiB, of which 3 CPUs and 7 GiB are free. Roles are
+ * checked per call (a {@code user} gets 403 for every {@code /admin} call, an {@code admin} for
+ * writes to domains, policies, presets and scaling groups and for reading agents and scheduler
+ * metrics), but an admin is not confined to their domain. Callers hold the server's lock.
  */
 final class FakeAdminApi {
 
@@ -38,6 +43,18 @@ final class FakeAdminApi {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{1,63}$");
+  private static final Pattern SCALING_GROUP_NAME = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
+  private static final Set<String> SCALING_GROUP_FIELDS =
+      Set.of(
+          "description",
+          "isActive",
+          "scheduler",
+          "agentSelection",
+          "pendingTimeout",
+          "domains",
+          "groups",
+          "keypairs");
+  private static final int MAX_PENDING_TIMEOUT = 30 * 86_400;
   private static final Set<String> DOMAIN_FIELDS =
       Set.of("description", "isActive", "totalResourceSlots");
   private static final Set<String> USER_FIELDS =
@@ -55,6 +72,11 @@ final class FakeAdminApi {
 
   private final Map<String, String> secrets;
   private final Predicate<String> hasLiveSessions;
+  private final ToLongFunction<String> liveSessionsIn;
+  private final ToLongFunction<String> pendingSessionsIn;
+  private final Map<String, ObjectNode> scalingGroups = new LinkedHashMap<>();
+  private final Map<String, ObjectNode> agents = new LinkedHashMap<>();
+  private ObjectNode schedulerMetrics;
   private final Map<String, ObjectNode> domains = new LinkedHashMap<>();
   private final Map<String, ObjectNode> groups = new LinkedHashMap<>();
   private final Map<String, ObjectNode> users = new LinkedHashMap<>();
@@ -71,11 +93,19 @@ final class FakeAdminApi {
    *
    * @param secrets the server's secret keys by access key, to which new keypairs are added
    * @param hasLiveSessions returns true when an access key owns sessions that are not TERMINATED
+   * @param liveSessionsIn counts the sessions of a scaling group that are not TERMINATED
+   * @param pendingSessionsIn counts the PENDING sessions of a scaling group
    */
   FakeAdminApi(
-      Map<String, String> secrets, String adminAccessKey, Predicate<String> hasLiveSessions) {
+      Map<String, String> secrets,
+      String adminAccessKey,
+      Predicate<String> hasLiveSessions,
+      ToLongFunction<String> liveSessionsIn,
+      ToLongFunction<String> pendingSessionsIn) {
     this.secrets = secrets;
     this.hasLiveSessions = hasLiveSessions;
+    this.liveSessionsIn = liveSessionsIn;
+    this.pendingSessionsIn = pendingSessionsIn;
     ObjectNode domain = stamped(MAPPER.createObjectNode().put("name", "default"));
     domain.put("description", "The default domain");
     domain.put("isActive", true);
@@ -99,6 +129,60 @@ final class FakeAdminApi {
     users.put(ADMIN_EMAIL, admin);
     passwords.put(ADMIN_EMAIL, "admin-password");
     keyPairs.put(adminAccessKey, newKeyPair(adminAccessKey, admin, null));
+    ObjectNode scalingGroup = newScalingGroup("default");
+    scalingGroup.put("description", "The scaling group of agents that name none");
+    scalingGroup.putArray("domains").add("default");
+    scalingGroups.put("default", scalingGroup);
+    putAgent("agent-1", "ALIVE", "default", "4", "8589934592", "3", "7516192768");
+    schedulerMetrics = MAPPER.createObjectNode();
+    schedulerMetrics.put("passes", 0).put("placed", 0).put("pendingTimeouts", 0);
+    schedulerMetrics.put("passMillis", 0).put("statements", 0).putNull("statementsPerPlacement");
+  }
+
+  /**
+   * Adds or replaces an agent.
+   *
+   * @param status {@code ALIVE} or {@code LOST}
+   * @param memory bytes
+   */
+  void putAgent(
+      String id,
+      String status,
+      String scalingGroup,
+      String cpu,
+      String memory,
+      String freeCpu,
+      String freeMemory) {
+    String now = now();
+    ObjectNode agent = MAPPER.createObjectNode();
+    agent.put("id", id).put("status", status).put("scalingGroup", scalingGroup);
+    agent.put("hostname", id + ".example.com").put("version", "0.1.0-SNAPSHOT");
+    agent.putObject("availableSlots").put("cpu", cpu).put("mem", memory);
+    agent.putObject("freeSlots").put("cpu", freeCpu).put("mem", freeMemory);
+    agent.put("heartbeatIntervalSeconds", 5);
+    agent.put("firstContact", now).put("lastHeartbeat", now);
+    agent.put("lostAt", status.equals("LOST") ? now : null);
+    agents.put(id, agent);
+  }
+
+  /** Sets the response of {@code GET /admin/scheduler}. */
+  void setSchedulerMetrics(String json) throws IOException {
+    schedulerMetrics = (ObjectNode) MAPPER.readTree(json);
+  }
+
+  /** Returns why a new session may not use a scaling group, or null when it may. */
+  String scalingGroupError(String name) {
+    ObjectNode group = scalingGroups.get(name);
+    if (group == null || !group.get("isActive").asBoolean()) {
+      return "scaling group '"
+          + name
+          + "' is not allowed for this keypair, its group or its domain; allowed: "
+          + scalingGroups.values().stream()
+              .filter(candidate -> candidate.get("isActive").asBoolean())
+              .map(candidate -> candidate.get("name").asText())
+              .toList();
+    }
+    return null;
   }
 
   /** Returns the role of the user who owns a keypair, or null for an unknown key. */
@@ -165,8 +249,12 @@ final class FakeAdminApi {
     boolean write = !method.equals("GET");
     if (write
         && !"superadmin".equals(role)
-        && Set.of("domains", "resource-policies", "resource-presets").contains(collection)) {
+        && Set.of("domains", "resource-policies", "resource-presets", "scaling-groups")
+            .contains(collection)) {
       return forbidden("only a superadmin may change " + collection);
+    }
+    if (!"superadmin".equals(role) && Set.of("agents", "scheduler").contains(collection)) {
+      return forbidden("only a superadmin may read " + collection);
     }
     return switch (collection) {
       case "domains" -> domains(caller, method, id, json);
@@ -176,6 +264,10 @@ final class FakeAdminApi {
       case "resource-policies" -> policies(caller, method, id, json);
       case "resource-presets" -> presets(caller, method, id, json);
       case "audit-log" -> auditLog(query);
+      case "scaling-groups" -> scalingGroups(caller, method, id, json);
+      case "agents" -> id == null ? agentList() : notFoundPath(method, path);
+      case "scheduler" ->
+          id == null ? Response.json(200, schedulerMetrics.toString()) : notFoundPath(method, path);
       default -> Response.problem(404, "not-found", "Not found", method + " " + path);
     };
   }
@@ -582,6 +674,170 @@ final class FakeAdminApi {
       default:
         return Response.problem(405, "method-not-allowed", "Method not allowed", method);
     }
+  }
+
+  private Response scalingGroups(String caller, String method, String name, JsonNode body) {
+    if (name == null) {
+      if (method.equals("GET")) {
+        return items(scalingGroups.values().stream().map(this::scalingGroupJson).toList());
+      }
+      String newName = body.path("name").asText("");
+      if (!SCALING_GROUP_NAME.matcher(newName).matches()) {
+        return invalid(
+            "invalid name '" + newName + "': use 1 to 64 letters, digits, '.', '_' or '-'");
+      }
+      String error = unknownFields(body, SCALING_GROUP_FIELDS, "name");
+      if (error == null) {
+        error = scalingGroupFieldsError(body);
+      }
+      if (error != null) {
+        return invalid(error);
+      }
+      if (scalingGroups.containsKey(newName)) {
+        return conflict("scaling group '" + newName + "' already exists");
+      }
+      ObjectNode group = newScalingGroup(newName);
+      applyScalingGroupFields(group, body);
+      scalingGroups.put(newName, group);
+      audit(caller, "create", "scaling-group", newName, null, fieldNames(body));
+      return Response.json(201, scalingGroupJson(group).toString());
+    }
+    ObjectNode group = scalingGroups.get(name);
+    if (group == null) {
+      return notFound("scaling group", name);
+    }
+    switch (method) {
+      case "GET":
+        return Response.json(200, scalingGroupJson(group).toString());
+      case "PATCH":
+        String error = unknownFields(body, SCALING_GROUP_FIELDS);
+        if (error == null) {
+          error = scalingGroupFieldsError(body);
+        }
+        if (error != null) {
+          return invalid(error);
+        }
+        applyScalingGroupFields(group, body);
+        group.put("modifiedAt", now());
+        audit(caller, "update", "scaling-group", name, null, fieldNames(body));
+        return Response.json(200, scalingGroupJson(group).toString());
+      case "DELETE":
+        if (name.equals("default")) {
+          return conflict("the scaling group 'default' cannot be deleted");
+        }
+        long agentCount =
+            agents.values().stream()
+                .filter(agent -> name.equals(agent.get("scalingGroup").asText()))
+                .count();
+        long sessions = liveSessionsIn.applyAsLong(name);
+        if (agentCount > 0 || sessions > 0) {
+          return conflict(
+              "scaling group '"
+                  + name
+                  + "' still has "
+                  + agentCount
+                  + " agents and "
+                  + sessions
+                  + " live sessions; move the agents (their scaling-group setting) and end the"
+                  + " sessions first");
+        }
+        scalingGroups.remove(name);
+        audit(caller, "delete", "scaling-group", name, null, "");
+        return Response.noContent();
+      default:
+        return Response.problem(405, "method-not-allowed", "Method not allowed", method);
+    }
+  }
+
+  /** Lists the agents ordered by scaling group and id, as the manager does. */
+  private Response agentList() {
+    return items(
+        agents.values().stream()
+            .sorted(
+                Comparator.comparing((ObjectNode agent) -> agent.get("scalingGroup").asText())
+                    .thenComparing(agent -> agent.get("id").asText()))
+            .toList());
+  }
+
+  private static Response notFoundPath(String method, String path) {
+    return Response.problem(404, "not-found", "Not found", method + " " + path);
+  }
+
+  private ObjectNode newScalingGroup(String name) {
+    ObjectNode group = MAPPER.createObjectNode().put("name", name);
+    group.put("description", "").put("isActive", true);
+    group.put("scheduler", "fifo").put("agentSelection", "dispersed").put("pendingTimeout", 0);
+    group.putArray("domains");
+    group.putArray("groups");
+    group.putArray("keypairs");
+    return stamped(group);
+  }
+
+  /** Returns a scaling group with its agents and the count of its pending sessions. */
+  private ObjectNode scalingGroupJson(ObjectNode group) {
+    String name = group.get("name").asText();
+    ObjectNode json = group.deepCopy();
+    ArrayNode members = json.putArray("agents");
+    for (ObjectNode agent : agents.values()) {
+      if (name.equals(agent.get("scalingGroup").asText())) {
+        members
+            .addObject()
+            .put("id", agent.get("id").asText())
+            .put("status", agent.get("status").asText());
+      }
+    }
+    json.put("pendingSessions", pendingSessionsIn.applyAsLong(name));
+    // The manager writes these two after the lists, as ScalingGroupService does.
+    json.set("createdAt", json.remove("createdAt"));
+    json.set("modifiedAt", json.remove("modifiedAt"));
+    return json;
+  }
+
+  /** Returns why the fields of a scaling group create or update are invalid, or null. */
+  private String scalingGroupFieldsError(JsonNode body) {
+    String scheduler = body.path("scheduler").asText("fifo").toLowerCase(Locale.ROOT);
+    if (!Set.of("fifo", "lifo", "drf").contains(scheduler)) {
+      return "invalid scheduler '" + body.get("scheduler").asText() + "': use fifo, lifo or drf";
+    }
+    String selection = body.path("agentSelection").asText("dispersed").toLowerCase(Locale.ROOT);
+    if (!Set.of("dispersed", "concentrated").contains(selection)) {
+      return "invalid agentSelection '"
+          + body.get("agentSelection").asText()
+          + "': use concentrated or dispersed";
+    }
+    JsonNode timeout = body.get("pendingTimeout");
+    if (timeout != null
+        && (!timeout.isInt() || timeout.asInt() < 0 || timeout.asInt() > MAX_PENDING_TIMEOUT)) {
+      return "pendingTimeout must be a whole number from 0 to " + MAX_PENDING_TIMEOUT;
+    }
+    for (JsonNode domain : body.path("domains")) {
+      if (!domains.containsKey(domain.asText())) {
+        return "domain '" + domain.asText() + "' does not exist";
+      }
+    }
+    for (JsonNode group : body.path("groups")) {
+      if (!groups.containsKey(group.asText())) {
+        return "group '" + group.asText() + "' does not exist; give group ids";
+      }
+    }
+    for (JsonNode key : body.path("keypairs")) {
+      if (!keyPairs.containsKey(key.asText())) {
+        return "access key '" + key.asText() + "' does not exist";
+      }
+    }
+    return null;
+  }
+
+  private static void applyScalingGroupFields(ObjectNode group, JsonNode body) {
+    body.fields()
+        .forEachRemaining(
+            field -> {
+              JsonNode value = field.getValue();
+              if (field.getKey().equals("scheduler") || field.getKey().equals("agentSelection")) {
+                value = TextNode.valueOf(value.asText().toLowerCase(Locale.ROOT));
+              }
+              group.set(field.getKey(), value);
+            });
   }
 
   private Response auditLog(String query) {

@@ -53,13 +53,24 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * The admin API, {@code POST /auth/authorize} and the {@code /resource} calls are served by {@link
  * FakeAdminApi}, whose keypairs sign requests here like the first one. {@code POST /auth/authorize}
  * is the only call accepted without a signature.
+ *
+ * <p>{@code GET /events/session} sends the server-sent event text that {@link #setEventStream}
+ * scripts, chunk by chunk with a pause before each, and then either ends the response or keeps it
+ * open with a comment line every {@link #KEEPALIVE_INTERVAL} until the client closes it.
  */
 public final class FakeManagerServer implements AutoCloseable {
 
   /** The maximum difference between a request's date and the server clock. */
   static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
 
+  /** The pause between two comment lines of an event stream that stays open. */
+  static final Duration KEEPALIVE_INTERVAL = Duration.ofMillis(100);
+
   private static final String PROBLEM_JSON = "application/problem+json";
+
+  /** The result of {@link #route} for a request that gets the scripted event stream. */
+  private static final Response EVENT_STREAM =
+      new Response(200, "text/event-stream", new byte[0], Map.of());
 
   /** One request as the server received it. */
   public record RecordedRequest(
@@ -148,7 +159,11 @@ public final class FakeManagerServer implements AutoCloseable {
     int polls;
     JsonNode requestedSlots;
     String owner;
+    String scalingGroup;
   }
+
+  /** What {@code GET /events/session} sends; see {@link #setEventStream}. */
+  private record EventScript(Duration pause, boolean end, List<String> chunks) {}
 
   private record ScriptedResponse(String method, String pathPattern, Response response) {
     boolean matches(String requestMethod, String requestPath) {
@@ -176,6 +191,8 @@ public final class FakeManagerServer implements AutoCloseable {
   private int pollsUntilRunning = 1;
   private String failureStatus;
   private String failureStatusInfo;
+  private EventScript eventScript = new EventScript(Duration.ZERO, false, List.of());
+  private int openEventStreams;
   private final FakeAdminApi admin;
 
   private FakeManagerServer(String accessKey, String secretKey) throws IOException {
@@ -185,7 +202,13 @@ public final class FakeManagerServer implements AutoCloseable {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
     keypairs.put(accessKey, secretKey);
-    admin = new FakeAdminApi(keypairs, accessKey, this::hasLiveSessions);
+    admin =
+        new FakeAdminApi(
+            keypairs,
+            accessKey,
+            this::hasLiveSessions,
+            this::liveSessionsIn,
+            this::pendingSessionsIn);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
@@ -263,6 +286,45 @@ public final class FakeManagerServer implements AutoCloseable {
     maxUploadBytes = bytes;
   }
 
+  /**
+   * Scripts {@code GET /events/session}: the response sends each chunk as it is and flushes it,
+   * waiting {@code pause} before each chunk after the first, so that one event can be split across
+   * reads.
+   *
+   * @param end true to end the response after the last chunk, false to keep it open with comment
+   *     lines until the client closes it
+   */
+  public synchronized void setEventStream(Duration pause, boolean end, String... chunks) {
+    eventScript = new EventScript(pause, end, List.of(chunks));
+  }
+
+  /** Returns the number of event streams whose client has not closed them yet. */
+  public synchronized int openEventStreams() {
+    return openEventStreams;
+  }
+
+  /**
+   * Adds or replaces an agent of {@code GET /admin/agents}.
+   *
+   * @param status {@code ALIVE} or {@code LOST}
+   * @param memory bytes
+   */
+  public synchronized void putAgent(
+      String id,
+      String status,
+      String scalingGroup,
+      String cpu,
+      String memory,
+      String freeCpu,
+      String freeMemory) {
+    admin.putAgent(id, status, scalingGroup, cpu, memory, freeCpu, freeMemory);
+  }
+
+  /** Sets the JSON object of {@code GET /admin/scheduler}. */
+  public synchronized void setSchedulerMetrics(String json) throws IOException {
+    admin.setSchedulerMetrics(json);
+  }
+
   /** Stores a file in a session, as if the code had written it. */
   public synchronized void putFile(String idOrName, String path, byte[] content) {
     requireSession(idOrName).files.put(path, content);
@@ -321,12 +383,18 @@ public final class FakeManagerServer implements AutoCloseable {
       }
       hook.accept(request);
       Response response;
+      EventScript script;
       synchronized (this) {
         if (authError != null) {
           response = Response.problem(401, "auth-failed", "Authorization failed", authError);
         } else {
           response = route(caller, method, path, query, headers, body);
         }
+        script = eventScript;
+      }
+      if (response == EVENT_STREAM) {
+        sendEventStream(exchange, script);
+        return;
       }
       byte[] responseBody = response.body();
       exchange.getResponseHeaders().set("Content-Type", response.contentType());
@@ -335,6 +403,43 @@ public final class FakeManagerServer implements AutoCloseable {
           response.status(), responseBody.length == 0 ? -1 : responseBody.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(responseBody);
+      }
+    }
+  }
+
+  /** Sends a scripted event stream, outside the server's lock. */
+  private void sendEventStream(HttpExchange exchange, EventScript script) throws IOException {
+    synchronized (this) {
+      openEventStreams++;
+    }
+    try {
+      exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+      exchange.sendResponseHeaders(200, 0);
+      OutputStream out = exchange.getResponseBody();
+      for (int i = 0; i < script.chunks().size(); i++) {
+        if (i > 0) {
+          Thread.sleep(script.pause().toMillis());
+        }
+        out.write(script.chunks().get(i).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+      if (script.end()) {
+        out.close();
+        return;
+      }
+      // A write fails once the client has closed the connection.
+      while (true) {
+        Thread.sleep(KEEPALIVE_INTERVAL.toMillis());
+        out.write(": keep-alive\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    } catch (IOException clientClosed) {
+      // The client closed the stream, which is how every open stream ends.
+    } catch (InterruptedException serverStopped) {
+      Thread.currentThread().interrupt();
+    } finally {
+      synchronized (this) {
+        openEventStreams--;
       }
     }
   }
@@ -418,6 +523,17 @@ public final class FakeManagerServer implements AutoCloseable {
       }
       if (path.equals("/images") && method.equals("GET")) {
         return images();
+      }
+      if (path.equals("/events/session") && method.equals("GET")) {
+        List<String> names = queryValues(query, "name");
+        if (!names.isEmpty() && findSession(names.get(0)) == null) {
+          return Response.problem(
+              404,
+              "session-not-found",
+              "No such session",
+              "no session '" + names.get(0) + "' among the caller's sessions");
+        }
+        return EVENT_STREAM;
       }
       if (path.startsWith("/session/")) {
         String rest = path.substring("/session/".length());
@@ -765,11 +881,36 @@ public final class FakeManagerServer implements AutoCloseable {
             session -> accessKey.equals(session.owner) && !session.status.equals("TERMINATED"));
   }
 
+  private synchronized long liveSessionsIn(String scalingGroup) {
+    return sessions.values().stream()
+        .filter(
+            session ->
+                scalingGroup.equals(session.scalingGroup) && !session.status.equals("TERMINATED"))
+        .count();
+  }
+
+  private synchronized long pendingSessionsIn(String scalingGroup) {
+    return sessions.values().stream()
+        .filter(
+            session ->
+                scalingGroup.equals(session.scalingGroup) && session.status.equals("PENDING"))
+        .count();
+  }
+
   private Response createSession(JsonNode request, String owner) {
     String image = request.path("image").asText("");
     if (image.isEmpty()) {
       return Response.problem(
           400, "invalid-api-params", "Invalid API parameters", "image is missing");
+    }
+    int maxWait = request.path("maxWaitSeconds").asInt(0);
+    if (maxWait < 0 || maxWait > 300) {
+      return invalidParameters("maxWaitSeconds " + maxWait + " is out of range: use 0 to 300");
+    }
+    String scalingGroup = request.path("scalingGroup").asText("default");
+    String scalingGroupError = admin.scalingGroupError(scalingGroup);
+    if (scalingGroupError != null) {
+      return invalidParameters(scalingGroupError);
     }
     if (image.equals("no-such-image")) {
       return Response.problem(404, "image-not-found", "Image not found", "unknown image " + image);
@@ -785,6 +926,7 @@ public final class FakeManagerServer implements AutoCloseable {
     session.owner = owner;
     session.name = name == null ? "session-" + session.id.substring(0, 8) : name;
     session.image = image;
+    session.scalingGroup = scalingGroup;
     JsonNode resources = request.path("config").path("resources");
     session.requestedSlots = resources.isObject() ? resources : MAPPER.createObjectNode();
     sessions.put(session.id, session);
@@ -868,6 +1010,7 @@ public final class FakeManagerServer implements AutoCloseable {
     json.put("statusInfo", session.statusInfo);
     json.put("createdAt", session.createdAt);
     json.put("terminatedAt", session.terminatedAt);
+    json.put("scalingGroup", session.scalingGroup);
     json.put("agent", session.status.equals("RUNNING") ? "agent-1" : null);
     json.set(
         "occupiedSlots",

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = ClientVersion.class,
     description = {
-      "Manages domains, groups, users, keypairs, resource policies and presets.",
+      "Manages domains, groups, users, keypairs, resource policies, presets and scaling groups,"
+          + " and shows the agents and the scheduler's totals.",
       "Needs the keypair of an admin, who manages the groups, users and keypairs of their own"
           + " domain, or of a superadmin. The manager rejects other keypairs with 403."
     },
@@ -19,7 +20,10 @@ import picocli.CommandLine.Command;
       AdminKeyPairCommand.class,
       AdminPolicyCommand.class,
       AdminPresetCommand.class,
-      AdminAuditCommand.class
+      AdminAuditCommand.class,
+      AdminScalingGroupCommand.class,
+      AdminAgentsCommand.class,
+      AdminSchedulerCommand.class
     })
 final class AdminCommand extends CommandGroup {
 

@@ -47,7 +47,7 @@ final class AdminPolicyCommand extends CommandGroup {
   }
 
   /** Formats a time limit in seconds, 0 meaning none. */
-  private static String seconds(Long value) {
+  static String seconds(Long value) {
     if (value == null) {
       return null;
     }

@@ -45,6 +45,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       RestartCommand.class,
       ImagesCommand.class,
       PresetsCommand.class,
+      EventsCommand.class,
       LoginCommand.class,
       VersionCommand.class
       // AdminCommand is added by addAdminCommand.
@@ -81,7 +82,8 @@ public final class BaiCommand implements Callable<Integer> {
       paramLabel = "ACCESS_KEY",
       description =
           "Act on the sessions of this keypair (owner_access_key): run, exec, ps, info, rm, the"
-              + " other session commands and presets. For admins; give it before the command.")
+              + " other session commands, presets and events. For admins; give it before the"
+              + " command.")
   void setOwner(String accessKey) {
     if (accessKey.isBlank()) {
       throw new ParameterException(spec.commandLine(), "the value of --owner is empty");
@@ -94,7 +96,7 @@ public final class BaiCommand implements Callable<Integer> {
     throw new ParameterException(
         spec.commandLine(),
         "missing command: use run, exec, ps, info, rm, upload, download, ls, logs, interrupt,"
-            + " restart, images, presets, login, admin or version");
+            + " restart, images, presets, events, login, admin or version");
   }
 
   public static void main(String[] args) {
@@ -128,11 +130,11 @@ public final class BaiCommand implements Callable<Integer> {
   }
 
   /**
-   * Adds {@code bai admin}. Building picocli's model of its 45 subcommands made every {@code bai}
-   * command start slower: the fastest of 12 runs of {@code java -jar backend-ai-client.jar
-   * --version} took 0.60 s in place of 0.37 s on a 2-core machine. So the full command is built
-   * only when an argument is {@code admin}, and otherwise a stand-in of the same name and
-   * description shows in the help.
+   * Adds {@code bai admin}. Building picocli's model of its subcommands (45 when measured) made
+   * every {@code bai} command start slower: the fastest of 12 runs of {@code java -jar
+   * backend-ai-client.jar --version} took 0.60 s in place of 0.37 s on a 2-core machine. So the
+   * full command is built only when an argument is {@code admin}, and otherwise a stand-in of the
+   * same name and description shows in the help.
    */
   private static void addAdminCommand(CommandLine commandLine, String[] args) {
     if (Arrays.asList(args).contains(AdminCommand.NAME)) {

@@ -105,6 +105,22 @@ final class RunCommand implements Callable<Integer> {
   private String name;
 
   @Option(
+      names = "--scaling-group",
+      paramLabel = "NAME",
+      description =
+          "Scaling group to run the session in. Default: the manager's choice, 'default' when you"
+              + " may use it.")
+  private String scalingGroup;
+
+  @Option(
+      names = "--max-wait",
+      paramLabel = "SECONDS",
+      description =
+          "Seconds the manager may hold the create request until the session has started (0 to"
+              + " 300), so that bai polls less. Default: 0, the manager responds at once.")
+  private Integer maxWaitSeconds;
+
+  @Option(
       names = "--timeout",
       paramLabel = "SECONDS",
       defaultValue = "120",
@@ -139,7 +155,9 @@ final class RunCommand implements Callable<Integer> {
         SessionSpec.of(image)
             .withName(sessionName)
             .withResources(resourceMap)
-            .withEnviron(environMap);
+            .withEnviron(environMap)
+            .withScalingGroup(scalingGroup)
+            .withMaxWaitSeconds(maxWaitSeconds);
 
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -206,6 +224,14 @@ final class RunCommand implements Callable<Integer> {
           "invalid value '"
               + execTimeoutSeconds
               + "' for option '--exec-timeout': it must be positive");
+    }
+    if (maxWaitSeconds != null && maxWaitSeconds < 0) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "invalid value '" + maxWaitSeconds + "' for option '--max-wait': it must be 0 or more");
+    }
+    if (scalingGroup != null && scalingGroup.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "the value of --scaling-group is empty");
     }
     if (!files.isEmpty() && code != null) {
       throw new ParameterException(spec.commandLine(), "give either FILES or -c CODE, not both");

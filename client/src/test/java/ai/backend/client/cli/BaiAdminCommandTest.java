@@ -104,8 +104,8 @@ class BaiAdminCommandTest {
         result
             .err()
             .startsWith(
-                "bai: missing command: use domain, group, user, keypair, policy, preset or"
-                    + " audit\n"),
+                "bai: missing command: use domain, group, user, keypair, policy, preset, audit,"
+                    + " scaling-group, agents or scheduler\n"),
         result.err());
     assertTrue(result.err().contains("Try 'bai admin --help'"), result.err());
   }

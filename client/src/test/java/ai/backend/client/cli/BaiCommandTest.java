@@ -233,6 +233,7 @@ class BaiCommandTest {
             "restart",
             "images",
             "presets",
+            "events",
             "login",
             "admin",
             "version")) {
@@ -258,6 +259,7 @@ class BaiCommandTest {
             "restart",
             "images",
             "presets",
+            "events",
             "login",
             "admin",
             "version")) {
