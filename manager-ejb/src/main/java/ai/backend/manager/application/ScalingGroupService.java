@@ -167,6 +167,48 @@ public class ScalingGroupService {
     return result;
   }
 
+  /**
+   * Forgets a LOST agent that holds no live kernel, for agents that were retired or simulated. An
+   * agent that comes back later joins again as new.
+   */
+  public void deleteAgent(Caller caller, String agentId) throws ManagerException {
+    AccessControl.requireSuperadmin(caller);
+    Agent agent =
+        agentId == null
+            ? null
+            : em.find(Agent.class, agentId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+    if (agent == null) {
+      throw AccessControl.notFound("agent", agentId);
+    }
+    if (agent.getStatus() != ai.backend.manager.domain.model.AgentStatus.LOST) {
+      throw AccessControl.conflict(
+          "agent " + agentId + " is " + agent.getStatus() + "; only LOST agents can be deleted");
+    }
+    long live =
+        em.createQuery(
+                "select count(k) from Kernel k where k.agentId = :a and k.status in :live",
+                Long.class)
+            .setParameter("a", agentId)
+            .setParameter(
+                "live",
+                List.of(
+                    ai.backend.manager.domain.model.KernelStatus.SCHEDULED,
+                    ai.backend.manager.domain.model.KernelStatus.RUNNING,
+                    ai.backend.manager.domain.model.KernelStatus.TERMINATING))
+            .getSingleResult();
+    if (live > 0) {
+      throw AccessControl.conflict(
+          "agent "
+              + agentId
+              + " still holds "
+              + live
+              + " live kernels; destroy their sessions first");
+    }
+    em.remove(agent);
+    audit.record(
+        caller, "delete", "agent", agentId, null, "scalingGroup=" + agent.getScalingGroup());
+  }
+
   private List<String> apply(ScalingGroup group, Fields fields) throws ManagerException {
     List<String> changed = new ArrayList<>();
     String description = fields.string("description", 512);

@@ -343,6 +343,13 @@ public class AdminResource {
     return items(scalingGroups.listAgents(caller()));
   }
 
+  @DELETE
+  @Path("agents/{id}")
+  public Response deleteAgent(@PathParam("id") String id) throws ManagerException {
+    scalingGroups.deleteAgent(caller(), id);
+    return Response.noContent().build();
+  }
+
   /** Totals of the scheduler's passes on this node, for operators and the benchmark. */
   @GET
   @Path("scheduler")
