@@ -138,7 +138,11 @@ public final class ConfigLoader {
               + " characters";
       if (agentId == null) {
         throw new ConfigException(
-            "the default agent id '" + baseId + "' is too long: " + message + "; set --agent-id");
+            "the default agent id '"
+                + baseId
+                + "' is too long, because "
+                + message
+                + ". Set a shorter one with --agent-id");
       }
       throw agentId.invalid(message);
     }
@@ -345,8 +349,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * Returns the runner bundle directory; unless {@code mustExist}, which simulated agents do not
-   * need because they start no containers, it is not checked.
+   * Returns the runner bundle directory. It is checked only if {@code mustExist}, which simulated
+   * agents do not need because they start no containers.
    */
   private Path krunnerPath(RawValue value, boolean mustExist) throws ConfigException {
     Path path;

@@ -89,8 +89,8 @@ public enum Setting {
       "simulate",
       "true|false",
       "Runs simulated agents instead of a real one, for scheduling tests and benchmarks. They"
-          + " talk to the broker like real agents, but start no container and run no code: execute"
-          + " calls return a result that says so. They report the kernel images of the Docker"
+          + " talk to the broker like real agents, but start no container and run no code, and"
+          + " execute calls return a result stating that. They report the kernel images of the Docker"
           + " engine at --docker-host when it is reachable, else a built-in list. --simulate alone"
           + " means true",
       "false"),
@@ -137,8 +137,8 @@ public enum Setting {
   }
 
   /**
-   * Tells whether the option may stand alone on the command line, meaning {@code true}, like {@code
-   * --simulate}.
+   * Tells whether the option may stand alone on the command line, which means {@code true}, as
+   * {@code --simulate} may.
    */
   public boolean isFlag() {
     return this == SIMULATE;
