@@ -72,12 +72,7 @@ final class KernelLifecycle {
 
   /** Returns the slots that the agent offers. */
   ResourceSlots capacity() {
-    return ResourceSlots.of(
-        Map.of(
-            ResourceSlots.CPU,
-            config.cpu(),
-            ResourceSlots.MEM,
-            BigDecimal.valueOf(config.memBytes())));
+    return config.capacity();
   }
 
   /** Returns the sum of the slots of running kernels and of creations in progress. */
@@ -208,10 +203,8 @@ final class KernelLifecycle {
       throw new CreationFailure(
           "create_kernel must give positive cpu and mem resources, got " + resources);
     }
-    return ResourceSlots.of(
-        Map.of(
-            ResourceSlots.CPU, slots.get(ResourceSlots.CPU),
-            ResourceSlots.MEM, slots.get(ResourceSlots.MEM)));
+    // Slots the agent does not offer stay in, so that the capacity check rejects them.
+    return slots;
   }
 
   private synchronized void allocate(String kernelId, ResourceSlots slots) throws CreationFailure {
@@ -243,6 +236,12 @@ final class KernelLifecycle {
           throw new CreationFailure("invalid environment variable name '" + name + "'");
         }
         env.put(name, entry.getValue() == null ? "" : entry.getValue());
+      }
+    }
+    for (Map.Entry<String, BigDecimal> slot : slots.asMap().entrySet()) {
+      if (!slot.getKey().equals(ResourceSlots.CPU) && !slot.getKey().equals(ResourceSlots.MEM)) {
+        String name = slot.getKey().toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        env.put("BACKENDAI_SLOT_" + name, slot.getValue().toPlainString());
       }
     }
     env.put("BACKENDAI_SESSION_ID", command.sessionId());

@@ -3,6 +3,7 @@ package ai.backend.agent.config;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The validated settings of one agent.
@@ -16,6 +17,7 @@ import java.time.Duration;
  * @param maxUploadBytes largest total size of the files in one upload
  * @param maxDownloadBytes largest tar archive that one download returns
  * @param logLevel a Logback level name such as {@code INFO}
+ * @param extraSlots slots offered besides cpu and mem, such as {@code cuda.device}
  */
 public record AgentConfig(
     String brokerUrl,
@@ -34,7 +36,60 @@ public record AgentConfig(
     long maxUploadBytes,
     long maxDownloadBytes,
     String dockerHost,
-    String logLevel) {
+    String logLevel,
+    Map<String, BigDecimal> extraSlots) {
+
+  public AgentConfig {
+    extraSlots = extraSlots == null ? Map.of() : Map.copyOf(extraSlots);
+  }
+
+  /** Settings without extra slots. */
+  public AgentConfig(
+      String brokerUrl,
+      String brokerUser,
+      String brokerPassword,
+      String agentId,
+      String scalingGroup,
+      BigDecimal cpu,
+      long memBytes,
+      Path krunnerPath,
+      String kernelNetwork,
+      Duration heartbeatInterval,
+      Duration kernelStartTimeout,
+      long outputLimitBytes,
+      Duration execTimeout,
+      long maxUploadBytes,
+      long maxDownloadBytes,
+      String dockerHost,
+      String logLevel) {
+    this(
+        brokerUrl,
+        brokerUser,
+        brokerPassword,
+        agentId,
+        scalingGroup,
+        cpu,
+        memBytes,
+        krunnerPath,
+        kernelNetwork,
+        heartbeatInterval,
+        kernelStartTimeout,
+        outputLimitBytes,
+        execTimeout,
+        maxUploadBytes,
+        maxDownloadBytes,
+        dockerHost,
+        logLevel,
+        Map.of());
+  }
+
+  /** Returns every slot the agent offers: cpu, mem and the extra ones. */
+  public ai.backend.common.resource.ResourceSlots capacity() {
+    Map<String, BigDecimal> slots = new java.util.TreeMap<>(extraSlots);
+    slots.put(ai.backend.common.resource.ResourceSlots.CPU, cpu);
+    slots.put(ai.backend.common.resource.ResourceSlots.MEM, BigDecimal.valueOf(memBytes));
+    return ai.backend.common.resource.ResourceSlots.of(slots);
+  }
 
   /** Returns a broker URL with the value of any {@code password=} parameter hidden. */
   public static String redactUrl(String url) {

@@ -104,7 +104,39 @@ public final class ConfigLoader {
         transferSize(raw.get(Setting.MAX_UPLOAD_SIZE)),
         transferSize(raw.get(Setting.MAX_DOWNLOAD_SIZE)),
         dockerHost(raw.get(Setting.DOCKER_HOST)),
-        logLevel(raw.get(Setting.LOG_LEVEL)));
+        logLevel(raw.get(Setting.LOG_LEVEL)),
+        extraSlots(raw.get(Setting.EXTRA_SLOTS)));
+  }
+
+  /** Parses {@code name=value,...}; names other than cpu and mem, values plain decimals. */
+  private static Map<String, BigDecimal> extraSlots(RawValue value) throws ConfigException {
+    if (value == null
+        || value.text() == null
+        || value.text().isBlank()
+        || value.text().trim().equals("none")) {
+      return Map.of();
+    }
+    Map<String, String> pairs = new java.util.LinkedHashMap<>();
+    for (String pair : value.text().split(",")) {
+      int equals = pair.indexOf('=');
+      String name = equals < 0 ? pair.trim() : pair.substring(0, equals).trim();
+      if (equals < 0
+          || name.equals(ai.backend.common.resource.ResourceSlots.CPU)
+          || name.equals(ai.backend.common.resource.ResourceSlots.MEM)) {
+        throw new ConfigException(
+            "invalid extra-slots entry '"
+                + pair.trim()
+                + "' ("
+                + value.origin()
+                + "): use name=value pairs other than cpu and mem, such as cuda.device=2");
+      }
+      pairs.put(name, pair.substring(equals + 1).trim());
+    }
+    try {
+      return ai.backend.common.resource.ResourceSlots.parse(pairs).asMap();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("invalid extra-slots (" + value.origin() + "): " + e.getMessage());
+    }
   }
 
   /**

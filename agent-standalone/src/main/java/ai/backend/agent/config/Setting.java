@@ -85,6 +85,13 @@ public enum Setting {
       "Address of the Docker engine, a unix:///PATH socket or tcp://HOST:PORT",
       "unix:///var/run/docker.sock"),
   LOG_LEVEL("log-level", "LEVEL", "Log level: TRACE, DEBUG, INFO, WARN or ERROR", "INFO"),
+  EXTRA_SLOTS(
+      "extra-slots",
+      "NAME=VALUE,...",
+      "Resource slots offered besides cpu and mem, such as cuda.device=2, which plugins declare:"
+          + " reported in heartbeats, accounted per kernel, and given to each kernel as"
+          + " BACKENDAI_SLOT_<NAME> (no device is mapped into containers)",
+      "none"),
   SIMULATE(
       "simulate",
       "true|false",

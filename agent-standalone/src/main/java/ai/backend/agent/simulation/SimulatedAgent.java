@@ -111,13 +111,7 @@ public final class SimulatedAgent implements CommandListener {
     this.hostname = hostname;
     this.version = version + VERSION_SUFFIX;
     this.scalingGroup = config.scalingGroup();
-    this.capacity =
-        ResourceSlots.of(
-            Map.of(
-                ResourceSlots.CPU,
-                config.cpu(),
-                ResourceSlots.MEM,
-                BigDecimal.valueOf(config.memBytes())));
+    this.capacity = config.capacity();
     this.heartbeatInterval = config.heartbeatInterval();
     this.startDelay = startDelay;
     this.images = List.copyOf(images);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -236,5 +237,26 @@ class ConfigLoaderTest {
             ConfigException.class, () -> load(Map.of(), "--krunner-path", empty.toString()));
 
     assertTrue(error.getMessage().contains("entrypoint.sh"), error.getMessage());
+  }
+
+  @Test
+  void extraSlotsJoinTheCapacity() throws Exception {
+    AgentConfig config = load(Map.of(), "--extra-slots", "cuda.device=2, cuda.shares=0.5");
+    assertEquals(
+        0, new java.math.BigDecimal("2").compareTo(config.extraSlots().get("cuda.device")));
+    assertEquals("2", config.capacity().toStringMap().get("cuda.device"));
+    assertEquals("0.5", config.capacity().toStringMap().get("cuda.shares"));
+    assertEquals(config.cpu().toPlainString(), config.capacity().toStringMap().get("cpu"));
+    assertTrue(load(Map.of()).extraSlots().isEmpty());
+  }
+
+  @Test
+  void invalidExtraSlotsAreRejected() {
+    for (String bad : List.of("cpu=2", "cuda.device", "cuda.device=-1", "GPU=1", "x=1e9")) {
+      ConfigException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              ConfigException.class, () -> load(Map.of(), "--extra-slots", bad));
+      assertTrue(e.getMessage().contains("extra-slots"), e.getMessage());
+    }
   }
 }
