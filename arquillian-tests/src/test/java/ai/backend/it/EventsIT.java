@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Session events on real components: a server-sent event stream and an outside JMS subscriber of
  * the topic {@code BackendAiSessionEvents} both see a session's life in order, and another user's
- * stream sees none of it.
+ * stream receives none of it.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -237,7 +237,7 @@ class EventsIT {
           Duration.ofSeconds(30),
           () -> topicNames(topicEvents, sessionId).contains("session_terminated"));
       assertEquals(LIFE, topicNames(topicEvents, sessionId), "events on the JMS topic");
-      assertTrue(other.namesFor(sessionId).isEmpty(), "another user's stream sees none of them");
+      assertTrue(other.namesFor(sessionId).isEmpty(), "another user's stream receives none of them");
       assertFalse(other.events.stream().anyMatch(e -> e[1].contains(sessionId)));
     }
   }

@@ -168,7 +168,7 @@ public class ScalingGroupService {
   }
 
   /**
-   * Forgets a LOST agent that holds no live kernel, for agents that were retired or simulated. An
+   * Forgets a LOST agent without live kernels, for agents that were retired or simulated. An
    * agent that comes back later joins again as new.
    */
   public void deleteAgent(Caller caller, String agentId) throws ManagerException {
