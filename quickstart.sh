@@ -33,6 +33,7 @@ elif [ $# -gt 0 ]; then
 fi
 
 scripts/ensure-docker.sh
+scripts/ensure-build-tools.sh
 
 if [ ! -f manager-ear/target/backend-ai.ear ] || [ ! -f agent-standalone/target/backend-ai-agent.jar ] \
     || [ ! -f client/target/backend-ai-client.jar ] || [ ! -x kernel-images/target/krunner/bin/entrypoint.sh ]; then

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 scripts/ensure-docker.sh
+scripts/ensure-build-tools.sh
 scripts/ensure-postgresql.sh backendai_it
 
 echo "== Building the modules and the runner bundle"

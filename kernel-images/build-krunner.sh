@@ -5,6 +5,8 @@
 #   runner.jar               the shaded kernel runner
 #   bin/entrypoint.sh        the container command that starts the runner
 #   drivers/<runtime type>/  the language drivers
+#   jail/                    the jail, libbaihook.so and the syscall policies, from
+#                            jail-native/build (set JAIL_BUILD_DIR to take them from elsewhere)
 #
 # Maven runs this in the package phase. The jre/ folder is rebuilt only when the module list,
 # the JDK or the jlink options change.
@@ -17,6 +19,7 @@ fi
 runner_jar=$1
 out=$2
 module_dir=$(cd "$(dirname "$0")" && pwd)
+jail_build=${JAIL_BUILD_DIR:-$module_dir/../jail-native/build}
 
 if [[ -z "${JAVA_HOME:-}" ]]; then
     JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
@@ -27,6 +30,13 @@ jlink="$JAVA_HOME/bin/jlink"
 for tool in "$jdeps" "$jlink"; do
     if [[ ! -x "$tool" ]]; then
         echo "Missing $tool; build the bundle with a full JDK 17, not a JRE." >&2
+        exit 1
+    fi
+done
+for file in jail libbaihook.so policies/default.policy; do
+    if [[ ! -f "$jail_build/$file" ]]; then
+        echo "Missing $jail_build/$file; build it with 'make -C jail-native' or" \
+            "'mvn -pl jail-native compile'." >&2
         exit 1
     fi
 done
@@ -64,8 +74,12 @@ if ! cmp -s "$runner_jar" "$out/runner.jar"; then
     cp "$runner_jar" "$out/runner.jar.tmp"
     mv -f "$out/runner.jar.tmp" "$out/runner.jar"
 fi
-rm -rf "$out/bin.new" "$out/drivers.new" "$out/bin.old" "$out/drivers.old"
+rm -rf "$out/bin.new" "$out/drivers.new" "$out/jail.new" "$out/bin.old" "$out/drivers.old" \
+    "$out/jail.old"
 cp -R "$module_dir/bundle/bin" "$out/bin.new"
+mkdir -p "$out/jail.new/policies"
+cp "$jail_build/jail" "$jail_build/libbaihook.so" "$out/jail.new/"
+cp "$jail_build"/policies/*.policy "$out/jail.new/policies/"
 cp -R "$module_dir/drivers" "$out/drivers.new"
 # Each languages/<runtime type>/ folder adds its query mode driver (driver.*) and its default
 # batch commands (batch.properties) to drivers/<runtime type>/.
@@ -75,7 +89,7 @@ for file in "$module_dir"/languages/*/driver.* "$module_dir"/languages/*/batch.p
     mkdir -p "$language_dir"
     cp "$file" "$language_dir/"
 done
-for name in bin drivers; do
+for name in bin drivers jail; do
     if [[ -d "$out/$name" ]]; then
         mv "$out/$name" "$out/$name.old"
     fi

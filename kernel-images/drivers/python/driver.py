@@ -117,20 +117,31 @@ class ControlChannel:
         threading.Thread(target=self._read_requests, name="request-reader", daemon=True).start()
 
     def _read_requests(self):
+        self._guard.control_fd = self._reader.fileno()
         for line in self._reader:
+            self._guard.parsing_line = True
             try:
-                operation, payload = json.loads(line)
-            except (ValueError, TypeError) as e:
-                log("ignoring invalid control line %r: %s" % (line[:200], e))
-                continue
-            if operation == "input":
-                self.inputs.put(payload if isinstance(payload, str) else "")
-                continue
-            if operation in ("code", "complete"):
-                # Set here, not when the main thread takes the request, so an interrupt
-                # that arrives before then is kept for the request (InterruptGuard).
-                self._guard.request_active = True
-            self.requests.put((operation, payload))
+                self._take_line(line)
+            finally:
+                self._guard.parsing_line = False
+        self._end_of_requests()
+
+    def _take_line(self, line):
+        try:
+            operation, payload = json.loads(line)
+        except (ValueError, TypeError) as e:
+            log("ignoring invalid control line %r: %s" % (line[:200], e))
+            return
+        if operation == "input":
+            self.inputs.put(payload if isinstance(payload, str) else "")
+            return
+        if operation in ("code", "complete"):
+            # Set here, not when the main thread takes the request, so an interrupt
+            # that arrives before then is kept for the request (InterruptGuard).
+            self._guard.request_active = True
+        self.requests.put((operation, payload))
+
+    def _end_of_requests(self):
         self.requests.put(None)
         self.inputs.put(None)
 
@@ -153,9 +164,9 @@ class InterruptGuard:
     and raised when the user code starts, so an interrupt sent right after a request is not
     lost. One that arrives between requests is ignored.
 
-    NOTE: "Active" starts when the reader thread has read the request line. A SIGINT in the
-    short time between the runner writing that line and the thread reading it is ignored, and
-    the runner then kills and restarts the driver 2 s later.
+    The runner signals only while a request is active on its side, so a SIGINT that arrives
+    while the request line is still in the control pipe, or while the reader thread parses it,
+    is kept for that request too.
     """
 
     def __init__(self):
@@ -165,10 +176,24 @@ class InterruptGuard:
         self._main_thread_id = threading.main_thread().ident
         self._depth = 0
         self._deferred = False
+        self.control_fd = None
+        self.parsing_line = False
+
+    def _request_arriving(self):
+        """Return True if a request line is in the control pipe or being parsed."""
+        if self.parsing_line:
+            return True
+        if self.control_fd is None:
+            return False
+        try:
+            readable, _, _ = select.select([self.control_fd], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return bool(readable)
 
     def handle_sigint(self, signum, frame):
         if not self.in_user_code:
-            if self.request_active:
+            if self.request_active or self._request_arriving():
                 self._pending = True
             return
         if self._depth:

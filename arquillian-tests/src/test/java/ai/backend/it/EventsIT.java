@@ -237,7 +237,8 @@ class EventsIT {
           Duration.ofSeconds(30),
           () -> topicNames(topicEvents, sessionId).contains("session_terminated"));
       assertEquals(LIFE, topicNames(topicEvents, sessionId), "events on the JMS topic");
-      assertTrue(other.namesFor(sessionId).isEmpty(), "another user's stream receives none of them");
+      assertTrue(
+          other.namesFor(sessionId).isEmpty(), "another user's stream receives none of them");
       assertFalse(other.events.stream().anyMatch(e -> e[1].contains(sessionId)));
     }
   }

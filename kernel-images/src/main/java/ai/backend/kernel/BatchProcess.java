@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One shell command of batch mode, run as {@code setsid /bin/sh -c COMMAND} so that it leads a
- * process group of its own, which {@link #interrupt()} and {@link #kill()} signal.
+ * process group of its own, which {@link #interrupt()} and {@link #kill()} signal. Under the jail
+ * it runs as {@code jail --setsid ... -- /bin/sh -c COMMAND}: the jail leads the group that is
+ * signalled and passes SIGINT on to the shell's group (see {@link Jail}).
  *
  * <p>Its stdout and stderr are decoded as UTF-8 with replacement and passed on as {@code stdout}
  * and {@code stderr} records of at most {@link #READ_BUFFER_BYTES} characters, as they arrive. Each
@@ -76,6 +78,9 @@ final class BatchProcess {
    */
   static final long STDIN_CONFIRM_MILLIS = 20;
 
+  /** Time between two looks for the shell that the jail starts. */
+  private static final long JAILED_SHELL_POLL_MILLIS = 5;
+
   private static final RunnerLog LOG = RunnerLog.forClass(BatchProcess.class);
 
   /** Input-queue marker, compared by identity, that makes the writer thread close stdin. */
@@ -84,6 +89,7 @@ final class BatchProcess {
 
   private final Process process;
   private final Listener listener;
+  private final boolean jailed;
   private final BlockingQueue<String> inputs = new LinkedBlockingQueue<>();
 
   /**
@@ -109,25 +115,35 @@ final class BatchProcess {
   private Thread stdoutReader;
   private Thread stderrReader;
 
-  private BatchProcess(Process process, Listener listener) {
+  private BatchProcess(Process process, Listener listener, boolean jailed) {
     this.process = process;
     this.listener = listener;
+    this.jailed = jailed;
   }
 
   /**
-   * Starts {@code setsid /bin/sh -c command} in {@code workDir} with the runner's environment and
-   * the variables of {@code settings}, and watches its stdin unless the settings turn that off.
+   * Starts {@code /bin/sh -c command} under the jail, or through setsid without it, in {@code
+   * workDir} with the runner's environment and the variables of {@code settings}, and watches its
+   * stdin unless the settings turn that off.
    *
-   * @param settings the setsid program, which must be present, and the other batch settings
+   * @param settings the jail or the setsid program, one of which must be there (see {@link
+   *     BatchSettings#canStart()}), and the other batch settings
    */
   static BatchProcess start(BatchSettings settings, String command, Path workDir, Listener listener)
       throws IOException {
-    String setsid = settings.setsid().orElseThrow();
-    ProcessBuilder builder =
-        new ProcessBuilder(List.of(setsid, "/bin/sh", "-c", command)).directory(workDir.toFile());
+    List<String> shell = List.of("/bin/sh", "-c", command);
+    boolean jailed = settings.jail().enabled();
+    List<String> commandLine = new ArrayList<>();
+    if (jailed) {
+      commandLine.addAll(settings.jail().wrap(shell));
+    } else {
+      commandLine.add(settings.setsid().orElseThrow());
+      commandLine.addAll(shell);
+    }
+    ProcessBuilder builder = new ProcessBuilder(commandLine).directory(workDir.toFile());
     builder.environment().putAll(settings.environment());
     Process process = builder.start();
-    BatchProcess batch = new BatchProcess(process, listener);
+    BatchProcess batch = new BatchProcess(process, listener, jailed);
     String prefix = "batch-" + process.pid();
     batch.stdoutReader =
         startDaemon(() -> batch.pump(process.getInputStream(), "stdout"), prefix + "-stdout");
@@ -233,9 +249,13 @@ final class BatchProcess {
    * processes' files.
    */
   private void watchStdin(Set<Long> readSyscalls) {
+    Optional<Long> root = jailed ? awaitJailedShell() : Optional.of(pid());
+    if (root.isEmpty()) {
+      return;
+    }
     Optional<StdinWaitDetector> found;
     try {
-      found = StdinWaitDetector.forProcess(StdinWaitDetector.PROC, pid(), readSyscalls);
+      found = StdinWaitDetector.forProcess(StdinWaitDetector.PROC, root.get(), readSyscalls);
     } catch (AccessDeniedException e) {
       logWatchStopped(e);
       return;
@@ -277,12 +297,33 @@ final class BatchProcess {
     }
   }
 
-  /** Returns the shell's pid and those of its descendants that are alive now. */
+  /**
+   * Returns the shell's pid and those of its descendants that are alive now. Under the jail the
+   * jail's own pid is left out: the jail makes itself non-dumpable, so its /proc files are root's.
+   */
   private List<Long> processIds() {
     List<Long> pids = new ArrayList<>();
-    pids.add(pid());
+    if (!jailed) {
+      pids.add(pid());
+    }
     process.descendants().forEach(handle -> pids.add(handle.pid()));
     return pids;
+  }
+
+  /**
+   * Waits until the jail has started the shell, its only child, and returns the shell's pid, or
+   * empty if the jail exits first.
+   */
+  private Optional<Long> awaitJailedShell() {
+    while (true) {
+      Optional<ProcessHandle> shell = process.children().findFirst();
+      if (shell.isPresent()) {
+        return Optional.of(shell.get().pid());
+      }
+      if (waitForExit(JAILED_SHELL_POLL_MILLIS)) {
+        return Optional.empty();
+      }
+    }
   }
 
   private void logWatchStopped(AccessDeniedException e) {

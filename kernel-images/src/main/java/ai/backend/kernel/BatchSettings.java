@@ -14,9 +14,10 @@ import java.util.Set;
  * @param environment variables set for batch commands on top of the runner's environment
  * @param readSyscalls system call numbers of {@code read}, {@code readv} and {@code pread64} on
  *     this CPU, which the stdin watch looks for; an empty set turns the watch off
+ * @param jail the jail that batch commands run under, or {@link Jail#off()}
  */
 record BatchSettings(
-    Optional<String> setsid, Map<String, String> environment, Set<Long> readSyscalls) {
+    Optional<String> setsid, Map<String, String> environment, Set<Long> readSyscalls, Jail jail) {
 
   private static final RunnerLog LOG = RunnerLog.forClass(BatchSettings.class);
 
@@ -31,26 +32,49 @@ record BatchSettings(
     readSyscalls = Set.copyOf(readSyscalls);
   }
 
+  /** Creates settings without the jail. */
+  BatchSettings(Optional<String> setsid, Map<String, String> environment, Set<Long> readSyscalls) {
+    this(setsid, environment, readSyscalls, Jail.off());
+  }
+
+  /** Returns true if batch commands can start: under the jail, or without it through setsid. */
+  boolean canStart() {
+    return jail.enabled() || setsid.isPresent();
+  }
+
   /**
-   * Returns the settings for this host: setsid, the line-buffering variables if {@code config}
-   * turns them on and the image has {@link #LIBSTDBUF}, and the read system calls of {@code
-   * os.arch}.
+   * Returns the settings for this host without the jail.
    *
-   * @param runnerEnvironment the runner's environment, whose LD_PRELOAD is kept
+   * @see #detect(RunnerConfig, Map, Jail)
    */
   static BatchSettings detect(RunnerConfig config, Map<String, String> runnerEnvironment) {
+    return detect(config, runnerEnvironment, Jail.off());
+  }
+
+  /**
+   * Returns the settings for this host: setsid, the jail's variables, the line-buffering variables
+   * if {@code config} turns them on and the image has {@link #LIBSTDBUF}, and the read system calls
+   * of {@code os.arch}.
+   *
+   * @param runnerEnvironment the runner's environment, whose LD_PRELOAD is kept after the jail's
+   *     hook and before libstdbuf
+   */
+  static BatchSettings detect(
+      RunnerConfig config, Map<String, String> runnerEnvironment, Jail jail) {
     Optional<String> setsid = ProcessGroups.setsid();
-    if (setsid.isEmpty()) {
+    if (setsid.isEmpty() && !jail.enabled()) {
       LOG.warning("setsid is not installed, so batch mode requests fail.");
     }
-    Map<String, String> environment = Map.of();
+    Map<String, String> environment = new LinkedHashMap<>(jail.environment());
+    String inheritedPreload =
+        environment.getOrDefault("LD_PRELOAD", runnerEnvironment.get("LD_PRELOAD"));
     if (!config.batchLineBuffered()) {
       LOG.info(
           "Batch commands keep the C library's default buffering because "
               + RunnerConfig.BATCH_LINE_BUFFERED
               + " is false.");
     } else if (Files.isReadable(LIBSTDBUF)) {
-      environment = lineBufferedEnvironment(runnerEnvironment.get("LD_PRELOAD"), LIBSTDBUF);
+      environment.putAll(lineBufferedEnvironment(inheritedPreload, LIBSTDBUF));
     } else {
       LOG.info(
           LIBSTDBUF
@@ -65,7 +89,7 @@ record BatchSettings(
               + osArch
               + ", so batch programs that read stdin cause no waiting-input records.");
     }
-    return new BatchSettings(setsid, environment, readSyscalls);
+    return new BatchSettings(setsid, environment, readSyscalls, jail);
   }
 
   /**

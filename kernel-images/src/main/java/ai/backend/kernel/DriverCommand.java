@@ -2,6 +2,7 @@ package ai.backend.kernel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,12 +18,22 @@ final class DriverCommand {
   private DriverCommand() {}
 
   /**
-   * Returns the command that starts the driver for the configured runtime type, or an empty result
-   * for a runtime type that has only batch mode.
+   * Returns the command that starts the driver for the configured runtime type without the jail, or
+   * an empty result for a runtime type that has only batch mode.
    *
    * @throws IllegalArgumentException if the runtime type has neither a driver nor batch defaults
    */
   static Optional<List<String>> forConfig(RunnerConfig config) {
+    return forConfig(config, Jail.off());
+  }
+
+  /**
+   * Returns the command that starts the driver for the configured runtime type under the jail, or
+   * without it if the jail is off, or an empty result for a runtime type that has only batch mode.
+   *
+   * @throws IllegalArgumentException if the runtime type has neither a driver nor batch defaults
+   */
+  static Optional<List<String>> forConfig(RunnerConfig config, Jail jail) {
     Path driversDir = config.driversDir();
     String runtimePath = config.runtimePath();
     switch (config.runtimeType()) {
@@ -31,14 +42,15 @@ final class DriverCommand {
         // from writing .pyc files next to the driver and lablup, which live in the read-only
         // bundle. The driver calls setpgrp() itself.
         return Optional.of(
-            List.of(runtimePath, "-u", "-B", driversDir.resolve("python/driver.py").toString()));
+            jail.wrap(
+                List.of(
+                    runtimePath, "-u", "-B", driversDir.resolve("python/driver.py").toString())));
       case "nodejs":
-        // Node.js and R cannot make themselves process group leaders, so setsid does it.
         return Optional.of(
-            List.of(setsid(), runtimePath, driversDir.resolve("nodejs/driver.js").toString()));
+            inOwnGroup(jail, runtimePath, driversDir.resolve("nodejs/driver.js").toString()));
       case "r":
         return Optional.of(
-            List.of(setsid(), runtimePath, driversDir.resolve("r/driver.R").toString()));
+            inOwnGroup(jail, runtimePath, driversDir.resolve("r/driver.R").toString()));
       default:
         if (Files.isRegularFile(BatchDefaults.file(driversDir, config.runtimeType()))) {
           return Optional.empty();
@@ -52,6 +64,22 @@ final class DriverCommand {
                 + BatchDefaults.file(driversDir, config.runtimeType())
                 + "; types with a driver: python, nodejs, r.");
     }
+  }
+
+  /**
+   * Returns a command that makes the driver lead its process group. Node.js and R cannot do that
+   * themselves, so setsid does it, unless the jail runs them, which gives its program a group of
+   * its own. setsid must not run under the jail: it would fork, because the program already leads
+   * its group, and exit at once, and the jail would take that exit for the driver's.
+   */
+  private static List<String> inOwnGroup(Jail jail, String... command) {
+    if (jail.enabled()) {
+      return jail.wrap(List.of(command));
+    }
+    List<String> withSetsid = new ArrayList<>();
+    withSetsid.add(setsid());
+    withSetsid.addAll(List.of(command));
+    return List.copyOf(withSetsid);
   }
 
   /** Returns setsid's path, or its bare name, which fails to start with a clear error if absent. */

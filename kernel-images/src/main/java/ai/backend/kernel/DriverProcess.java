@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -77,31 +78,52 @@ final class DriverProcess {
   private static final String CLOSE_STDIN = new String("close stdin");
 
   private static final long STOP_GRACE_SECONDS = 2;
+
+  /**
+   * How long an exited driver's exit report waits for the rest of its stderr. A child process of
+   * the driver that keeps stderr open does not delay the report longer.
+   */
+  private static final long LOG_DRAIN_MILLIS = 500;
+
   private static final int READ_BUFFER_BYTES = 65536;
 
   private final Process process;
   private final Listener listener;
   private final BlockingQueue<String> requestLines = new LinkedBlockingQueue<>();
   private volatile Set<String> features = Set.of();
+  private volatile String lastLogLine = "";
+  private Thread logCopier;
 
   private DriverProcess(Process process, Listener listener) {
     this.process = process;
     this.listener = listener;
   }
 
-  /** Starts the driver in {@code workDir} with the runner's environment. */
-  static DriverProcess start(List<String> command, Path workDir, Listener listener)
+  /** Starts the driver in {@code workDir} with the runner's environment and {@code environment}. */
+  static DriverProcess start(
+      List<String> command, Map<String, String> environment, Path workDir, Listener listener)
       throws IOException {
-    Process process = new ProcessBuilder(command).directory(workDir.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     DriverProcess driver = new DriverProcess(process, listener);
+    // The reader joins the log copier, so the copier must exist before the reader starts.
+    driver.logCopier = startDaemon(driver::copyLog, "driver-" + process.pid() + "-log");
     startDaemon(driver::readLoop, "driver-" + process.pid() + "-reader");
     startDaemon(driver::writeLoop, "driver-" + process.pid() + "-writer");
-    startDaemon(driver::copyLog, "driver-" + process.pid() + "-log");
     return driver;
   }
 
   long pid() {
     return process.pid();
+  }
+
+  /**
+   * Returns the last line that the driver wrote to stderr, such as the jail's message when it
+   * cannot run the interpreter, or an empty string.
+   */
+  String lastLogLine() {
+    return lastLogLine;
   }
 
   /** Returns true if the driver's ready record listed the feature, such as {@code input}. */
@@ -175,6 +197,7 @@ final class DriverProcess {
     }
     requestLines.add(CLOSE_STDIN);
     int exitCode = waitForExit();
+    awaitLogCopied();
     listener.driverExited(this, exitCode);
   }
 
@@ -249,6 +272,15 @@ final class DriverProcess {
                 + " bytes.\n"));
   }
 
+  /** Waits up to {@link #LOG_DRAIN_MILLIS} for the log copier to reach the end of stderr. */
+  private void awaitLogCopied() {
+    try {
+      logCopier.join(LOG_DRAIN_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void copyLog() {
     try (BufferedReader stderr =
         new BufferedReader(
@@ -256,6 +288,7 @@ final class DriverProcess {
       String line;
       while ((line = stderr.readLine()) != null) {
         LOG.info("Driver " + pid() + ": " + line);
+        lastLogLine = abbreviate(line);
       }
     } catch (IOException e) {
       LOG.error("Reading the log of driver " + pid() + " failed", e);
@@ -379,9 +412,10 @@ final class DriverProcess {
     return line.length() <= 200 ? line : line.substring(0, 200) + "...";
   }
 
-  private static void startDaemon(Runnable task, String name) {
+  private static Thread startDaemon(Runnable task, String name) {
     Thread thread = new Thread(task, name);
     thread.setDaemon(true);
     thread.start();
+    return thread;
   }
 }

@@ -3,6 +3,7 @@ package ai.backend.kernel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
 
   private final String language;
   private final List<String> command;
+  private final Map<String, String> environment;
   private final Path workDir;
   private final Consumer<Record> sink;
   private final Listener listener;
@@ -55,6 +57,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
   /**
    * @param language runtime type, used in messages
    * @param command command line that starts the driver
+   * @param environment variables set for the driver on top of the runner's environment
    * @param workDir working directory of the driver
    * @param sink receives the status records for the agent; called from several threads
    * @param listener receives the driver's records and exits
@@ -62,11 +65,13 @@ final class DriverSupervisor implements DriverProcess.Listener {
   DriverSupervisor(
       String language,
       List<String> command,
+      Map<String, String> environment,
       Path workDir,
       Consumer<Record> sink,
       Listener listener) {
     this.language = language;
     this.command = List.copyOf(command);
+    this.environment = Map.copyOf(environment);
     this.workDir = workDir;
     this.sink = sink;
     this.listener = listener;
@@ -170,7 +175,11 @@ final class DriverSupervisor implements DriverProcess.Listener {
       driver = null;
       restartNow = ready;
       ready = false;
-      lastStartFailure = "the driver exited with code " + exitCode;
+      String lastLogLine = source.lastLogLine();
+      lastStartFailure =
+          "the driver exited with code "
+              + exitCode
+              + (lastLogLine.isEmpty() ? "" : "; its last log line: " + lastLogLine);
       if (restartNow) {
         // Starts the new driver before the listener ends the failed run, so the agent's next
         // request finds it.
@@ -228,7 +237,7 @@ final class DriverSupervisor implements DriverProcess.Listener {
       return;
     }
     try {
-      driver = DriverProcess.start(command, workDir, this);
+      driver = DriverProcess.start(command, environment, workDir, this);
       LOG.info(
           "Started the "
               + language

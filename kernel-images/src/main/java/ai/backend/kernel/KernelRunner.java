@@ -82,12 +82,14 @@ public final class KernelRunner implements AutoCloseable {
   /**
    * Binds the sockets and starts the driver and the threads.
    *
-   * @throws IllegalArgumentException if the runtime type has neither a driver nor batch defaults
+   * @throws IllegalArgumentException if the runtime type has neither a driver nor batch defaults,
+   *     or the jail is on but missing
    * @throws ZMQException if a socket cannot bind, for example because the port is in use
    */
   public void start() {
-    Optional<List<String>> driverCommand = DriverCommand.forConfig(config);
     Path workDir = workDir();
+    Jail jail = Jail.configure(config, workDir, System.getenv(), CpuQuota.ofThisContainer());
+    Optional<List<String>> driverCommand = DriverCommand.forConfig(config, jail);
     context = new ZContext();
     context.setLinger(LINGER_MILLIS);
     ZMQ.Socket requests = context.createSocket(SocketType.PULL);
@@ -104,12 +106,17 @@ public final class KernelRunner implements AutoCloseable {
             config.runtimeType(),
             workDir,
             BatchDefaults.load(config.driversDir(), config.runtimeType()),
-            BatchSettings.detect(config, System.getenv()),
+            BatchSettings.detect(config, System.getenv(), jail),
             sender::send);
     if (driverCommand.isPresent()) {
       supervisor =
           new DriverSupervisor(
-              config.runtimeType(), driverCommand.get(), workDir, sender::send, scheduler);
+              config.runtimeType(),
+              driverCommand.get(),
+              jail.environment(),
+              workDir,
+              sender::send,
+              scheduler);
       scheduler.useDriver(supervisor);
       supervisor.start();
     } else {

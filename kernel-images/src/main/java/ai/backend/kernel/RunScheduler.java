@@ -556,7 +556,7 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
       LOG.info(request.describe() + " has nothing to run.");
       return List.of(request.end(0));
     }
-    if (batchSettings.setsid().isEmpty()) {
+    if (!batchSettings.canStart()) {
       LOG.error(request.describe() + " failed: setsid is missing.");
       return List.of(
           new Record(

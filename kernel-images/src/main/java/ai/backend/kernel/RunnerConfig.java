@@ -17,6 +17,9 @@ import java.util.Map;
  * @param workDir working directory of the driver and of batch commands, the user's home folder
  * @param batchLineBuffered whether batch commands run with coreutils' libstdbuf preloaded, which
  *     makes C stdio line-buffered so that prompts show before the program reads stdin
+ * @param jailMode whether drivers and batch commands run under the jail, and whether it enforces
+ *     the policy or only logs what it would deny
+ * @param jailDir folder with the jail binary, libbaihook.so and the policies
  */
 public record RunnerConfig(
     String bindAddress,
@@ -26,7 +29,19 @@ public record RunnerConfig(
     String runtimePath,
     Path driversDir,
     Path workDir,
-    boolean batchLineBuffered) {
+    boolean batchLineBuffered,
+    JailMode jailMode,
+    Path jailDir) {
+
+  /** The runner's use of the jail. */
+  public enum JailMode {
+    /** Programs run without the jail. */
+    OFF,
+    /** The jail logs what its policy would deny, to the program's stderr, and allows it. */
+    WATCH,
+    /** The jail denies what its policy does not allow. */
+    ENFORCE
+  }
 
   public static final String RUNTIME_TYPE = "BACKENDAI_RUNTIME_TYPE";
   public static final String RUNTIME_PATH = "BACKENDAI_RUNTIME_PATH";
@@ -36,6 +51,8 @@ public record RunnerConfig(
   public static final String DRIVERS_DIR = "BACKENDAI_RUNNER_DRIVERS_DIR";
   public static final String WORK_DIR = "BACKENDAI_RUNNER_WORK_DIR";
   public static final String BATCH_LINE_BUFFERED = "BACKENDAI_RUNNER_BATCH_LINE_BUFFERED";
+  public static final String JAIL = "BACKENDAI_JAIL";
+  public static final String JAIL_DIR = "BACKENDAI_RUNNER_JAIL_DIR";
 
   public static final String DEFAULT_BIND = "tcp://*";
   public static final int DEFAULT_PORT_IN = 2000;
@@ -44,14 +61,18 @@ public record RunnerConfig(
   /** Drivers folder of the runner bundle, which is mounted at /opt/kernel. */
   public static final Path DEFAULT_DRIVERS_DIR = Path.of("/opt/kernel/drivers");
 
+  /** Jail folder of the runner bundle, which is mounted at /opt/kernel. */
+  public static final Path DEFAULT_JAIL_DIR = Path.of("/opt/kernel/jail");
+
   /** Home folder of the user {@code work} (uid 1000) in every kernel image. */
   public static final Path DEFAULT_WORK_DIR = Path.of("/home/work");
 
   /**
    * Reads the settings from environment variables.
    *
-   * @throws IllegalArgumentException if a required variable is missing, a port is invalid or {@link
-   *     #BATCH_LINE_BUFFERED} is neither true nor false
+   * @throws IllegalArgumentException if a required variable is missing, a port is invalid, {@link
+   *     #BATCH_LINE_BUFFERED} is neither true nor false or {@link #JAIL} is not off, watch or
+   *     enforce
    */
   public static RunnerConfig fromEnvironment(Map<String, String> env) {
     String runtimeType = required(env, RUNTIME_TYPE);
@@ -67,7 +88,9 @@ public record RunnerConfig(
         runtimePath,
         path(env, DRIVERS_DIR, DEFAULT_DRIVERS_DIR),
         path(env, WORK_DIR, DEFAULT_WORK_DIR),
-        flag(env, BATCH_LINE_BUFFERED, true));
+        flag(env, BATCH_LINE_BUFFERED, true),
+        jailMode(env),
+        path(env, JAIL_DIR, DEFAULT_JAIL_DIR));
   }
 
   /** Returns the address that the PULL socket binds to. */
@@ -105,6 +128,21 @@ public record RunnerConfig(
       default ->
           throw new IllegalArgumentException(
               "Invalid " + name + " '" + value + "': expected true or false.");
+    };
+  }
+
+  private static JailMode jailMode(Map<String, String> env) {
+    String value = env.get(JAIL);
+    if (value == null || value.isBlank()) {
+      return JailMode.ENFORCE;
+    }
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "off" -> JailMode.OFF;
+      case "watch" -> JailMode.WATCH;
+      case "enforce" -> JailMode.ENFORCE;
+      default ->
+          throw new IllegalArgumentException(
+              "Invalid " + JAIL + " '" + value + "': expected off, watch or enforce.");
     };
   }
 

@@ -7,6 +7,7 @@ import ai.backend.kernel.tools.RunnerClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,6 +80,17 @@ final class RunnerHarness implements AutoCloseable {
     return Path.of(System.getenv().getOrDefault("BACKENDAI_TEST_DRIVERS_DIR", "drivers"));
   }
 
+  /**
+   * Folder of the jail that the runners under test use: jail-native/build, which Maven passes as
+   * BACKENDAI_TEST_JAIL_DIR. The tests run their programs under the jail in enforce mode when the
+   * jail is built there, and without it otherwise.
+   */
+  static Optional<Path> jailDir() {
+    Path dir =
+        Path.of(System.getenv().getOrDefault("BACKENDAI_TEST_JAIL_DIR", "../jail-native/build"));
+    return Files.isExecutable(dir.resolve(Jail.BINARY)) ? Optional.of(dir) : Optional.empty();
+  }
+
   /** Starts a Python runner with the host's Python and waits until it is ready. */
   static RunnerHarness startPython(Path workDir) throws IOException {
     RunnerHarness harness = start("python", PYTHON, driversDir(), workDir);
@@ -101,7 +113,11 @@ final class RunnerHarness implements AutoCloseable {
       Map<String, String> settings)
       throws IOException {
     int[] ports = freeLoopbackPorts();
-    Map<String, String> env = new HashMap<>(settings);
+    Map<String, String> env = new HashMap<>();
+    Optional<Path> jailDir = jailDir();
+    env.put(RunnerConfig.JAIL, jailDir.isPresent() ? "enforce" : "off");
+    jailDir.ifPresent(dir -> env.put(RunnerConfig.JAIL_DIR, dir.toString()));
+    env.putAll(settings);
     env.put(RunnerConfig.RUNTIME_TYPE, runtimeType);
     env.put(RunnerConfig.RUNTIME_PATH, runtimePath);
     env.put(RunnerConfig.BIND, "tcp://127.0.0.1");

@@ -168,8 +168,8 @@ public class ScalingGroupService {
   }
 
   /**
-   * Forgets a LOST agent without live kernels, for agents that were retired or simulated. An
-   * agent that comes back later joins again as new.
+   * Forgets a LOST agent without live kernels, for agents that were retired or simulated. An agent
+   * that comes back later joins again as new.
    */
   public void deleteAgent(Caller caller, String agentId) throws ManagerException {
     AccessControl.requireSuperadmin(caller);

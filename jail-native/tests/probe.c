@@ -1,0 +1,329 @@
+/*
+ * probe: a program that the tests run under the jail. Each command makes one kind of call and
+ * prints its result on stdout as "ok" or the errno name, such as "EPERM", so that the test
+ * script can compare it.
+ *
+ *   probe exit CODE              exit with CODE
+ *   probe raise SIGNAL           kill itself with SIGNAL (a number)
+ *   probe ptrace                 ptrace(PTRACE_TRACEME)
+ *   probe keyctl                 keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING)
+ *   probe open PATH r|w          open PATH for reading, or for writing with O_CREAT
+ *   probe openat DIR PATH        open DIR, then openat(dirfd, PATH, O_RDONLY)
+ *   probe exec PATH              execv(PATH, {PATH, "exit", "0"}): exits 0 if it ran
+ *   probe kill PID SIGNAL        kill(PID, SIGNAL); PID "parent" is getppid()
+ *   probe tkill-parent SIGNAL    tkill(getppid(), SIGNAL)
+ *   probe kill-parent-group SIGNAL  kill(-getpgid(getppid()), SIGNAL)
+ *   probe open-parent-mem        open /proc/PPID/mem for reading and writing
+ *   probe personality VALUE      personality(VALUE), VALUE in hexadecimal
+ *   probe undumpable             prctl(PR_SET_DUMPABLE, 0)
+ *   probe wait-signal            print "ready", wait for SIGINT, exit 42 when it comes
+ *   probe busy-main-signal N     start N idle threads, print "ready" and open files in the main
+ *                                thread until SIGINT comes; exit 42 if the main thread handled
+ *                                it, 43 if another thread did
+ *   probe forkbomb SECONDS       fork as fast as possible for SECONDS, in every process,
+ *                                then print "max-live N eagain N other N"
+ *   probe threads N              start N threads that wait, then print "ok" and exit
+ *   probe open-loop N PATH       open and close PATH N times, print the microseconds per open
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void *wait_forever(void *argument);
+
+static const char *errno_text(int error)
+{
+    switch (error) {
+    case 0:
+        return "ok";
+    case EPERM:
+        return "EPERM";
+    case EACCES:
+        return "EACCES";
+    case ENOENT:
+        return "ENOENT";
+    case EAGAIN:
+        return "EAGAIN";
+    case ESRCH:
+        return "ESRCH";
+    case ENOSYS:
+        return "ENOSYS";
+    case ENOTDIR:
+        return "ENOTDIR";
+    default:
+        return strerror(error);
+    }
+}
+
+static int report(int error)
+{
+    printf("%s\n", errno_text(error));
+    return 0;
+}
+
+static int result_of(long result)
+{
+    return report(result < 0 ? errno : 0);
+}
+
+static int command_open(const char *path, const char *mode)
+{
+    int flags = strcmp(mode, "w") == 0 ? O_WRONLY | O_CREAT : O_RDONLY;
+    int fd = open(path, flags | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return result_of(fd);
+}
+
+static int command_openat(const char *directory, const char *path)
+{
+    int dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        return result_of(dirfd);
+    }
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+    }
+    int result = result_of(fd);
+    close(dirfd);
+    return result;
+}
+
+static int command_exec(const char *path)
+{
+    char *arguments[] = {(char *)path, "exit", "0", NULL};
+    execv(path, arguments);
+    return report(errno);
+}
+
+static int command_kill(const char *target, int signal)
+{
+    pid_t pid = strcmp(target, "parent") == 0 ? getppid() : (pid_t)atoi(target);
+    return result_of(kill(pid, signal));
+}
+
+static int command_open_parent_mem(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/mem", (int)getppid());
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return result_of(fd);
+}
+
+static void on_interrupt(int signal)
+{
+    (void)signal;
+    _exit(42);
+}
+
+static void on_interrupt_report_thread(int signal)
+{
+    (void)signal;
+    _exit(gettid() == getpid() ? 42 : 43);
+}
+
+static int command_busy_main_signal(int threads)
+{
+    signal(SIGINT, on_interrupt_report_thread);
+    for (int i = 0; i < threads; i++) {
+        pthread_t thread;
+        int error = pthread_create(&thread, NULL, wait_forever, NULL);
+        if (error != 0) {
+            return report(error);
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    /* Each open stops in the jail, so the main thread is often stopped for the tracer. */
+    for (;;) {
+        int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+static int command_wait_signal(void)
+{
+    signal(SIGINT, on_interrupt);
+    printf("ready\n");
+    fflush(stdout);
+    while (pause() == -1) {
+    }
+    return 1;
+}
+
+struct bomb_counters {
+    atomic_long live;
+    atomic_long max_live;
+    atomic_long eagain;
+    atomic_long other;
+};
+
+static void note_started(struct bomb_counters *counters)
+{
+    long live = atomic_fetch_add(&counters->live, 1) + 1;
+    long max = atomic_load(&counters->max_live);
+    while (live > max && !atomic_compare_exchange_weak(&counters->max_live, &max, live)) {
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec time;
+    clock_gettime(CLOCK_MONOTONIC, &time);
+    return (double)time.tv_sec + (double)time.tv_nsec / 1e9;
+}
+
+/* Forks until the deadline; every child does the same. Returns in the original process only. */
+static void bomb(struct bomb_counters *counters, double deadline, pid_t root)
+{
+    while (now_seconds() < deadline) {
+        pid_t child = fork();
+        if (child == 0) {
+            note_started(counters);
+            continue;
+        }
+        if (child < 0) {
+            atomic_fetch_add(errno == EAGAIN ? &counters->eagain : &counters->other, 1);
+            usleep(1000);
+        }
+    }
+    if (getpid() != root) {
+        atomic_fetch_sub(&counters->live, 1);
+        _exit(0);
+    }
+}
+
+static int command_forkbomb(double seconds)
+{
+    struct bomb_counters *counters =
+        mmap(NULL, sizeof(*counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (counters == MAP_FAILED) {
+        return report(errno);
+    }
+    note_started(counters);
+    bomb(counters, now_seconds() + seconds, getpid());
+    /* Children that finished are zombies of their parents; the jail kills the rest when this
+     * process exits. */
+    printf("max-live %ld eagain %ld other %ld\n", atomic_load(&counters->max_live),
+           atomic_load(&counters->eagain), atomic_load(&counters->other));
+    return 0;
+}
+
+static int command_open_loop(long count, const char *path)
+{
+    double start = now_seconds();
+    for (long i = 0; i < count; i++) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return report(errno);
+        }
+        close(fd);
+    }
+    printf("%.1f\n", (now_seconds() - start) * 1e6 / (double)count);
+    return 0;
+}
+
+static void *wait_forever(void *argument)
+{
+    (void)argument;
+    for (;;) {
+        pause();
+    }
+    return NULL;
+}
+
+static int command_threads(int count)
+{
+    for (int i = 0; i < count; i++) {
+        pthread_t thread;
+        int error = pthread_create(&thread, NULL, wait_forever, NULL);
+        if (error != 0) {
+            return report(error);
+        }
+    }
+    return report(0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *command = argc > 1 ? argv[1] : "";
+    if (strcmp(command, "exit") == 0 && argc == 3) {
+        return atoi(argv[2]);
+    }
+    if (strcmp(command, "raise") == 0 && argc == 3) {
+        signal(atoi(argv[2]), SIG_DFL);
+        return raise(atoi(argv[2])) == 0 ? 0 : 1;
+    }
+    if (strcmp(command, "ptrace") == 0) {
+        return result_of(ptrace(PTRACE_TRACEME, 0, NULL, NULL));
+    }
+    if (strcmp(command, "keyctl") == 0) {
+        return result_of(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+    }
+    if (strcmp(command, "open") == 0 && argc == 4) {
+        return command_open(argv[2], argv[3]);
+    }
+    if (strcmp(command, "openat") == 0 && argc == 4) {
+        return command_openat(argv[2], argv[3]);
+    }
+    if (strcmp(command, "exec") == 0 && argc == 3) {
+        return command_exec(argv[2]);
+    }
+    if (strcmp(command, "kill") == 0 && argc == 4) {
+        return command_kill(argv[2], atoi(argv[3]));
+    }
+    if (strcmp(command, "tkill-parent") == 0 && argc == 3) {
+        return result_of(syscall(SYS_tkill, getppid(), atoi(argv[2])));
+    }
+    if (strcmp(command, "kill-parent-group") == 0 && argc == 3) {
+        return result_of(kill(-getpgid(getppid()), atoi(argv[2])));
+    }
+    if (strcmp(command, "open-parent-mem") == 0) {
+        return command_open_parent_mem();
+    }
+    if (strcmp(command, "personality") == 0 && argc == 3) {
+        return result_of(personality(strtoul(argv[2], NULL, 16)));
+    }
+    if (strcmp(command, "busy-main-signal") == 0 && argc == 3) {
+        return command_busy_main_signal(atoi(argv[2]));
+    }
+    if (strcmp(command, "undumpable") == 0) {
+        return result_of(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+    }
+    if (strcmp(command, "wait-signal") == 0) {
+        return command_wait_signal();
+    }
+    if (strcmp(command, "forkbomb") == 0 && argc == 3) {
+        return command_forkbomb(atof(argv[2]));
+    }
+    if (strcmp(command, "open-loop") == 0 && argc == 4) {
+        return command_open_loop(atol(argv[2]), argv[3]);
+    }
+    if (strcmp(command, "threads") == 0 && argc == 3) {
+        return command_threads(atoi(argv[2]));
+    }
+    fprintf(stderr, "probe: unknown command; see the comment at the top of tests/probe.c\n");
+    return 2;
+}
