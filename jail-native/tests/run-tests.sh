@@ -17,12 +17,24 @@ policies=$build/policies
 # Seconds that one jailed program may run before the test counts as hung.
 TIMEOUT=60
 
-# The scratch folder is under /tmp, which base.policy lets programs write. The data folder is
-# outside every allowed prefix.
+# The scratch folder is under /tmp, which base.policy lets programs write. The data folder must
+# lie outside every allowed prefix, and the build folder may not (a clone under /tmp), so it is
+# the first candidate that is outside them and writable.
 scratch=$(mktemp -d /tmp/jail-tests.XXXXXX)
-outside=$build/test-data
-rm -rf "$outside"
-mkdir -p "$outside"
+outside=
+for parent in "$build" /run /srv "$HOME"; do
+    case "$parent/" in
+        /tmp/*|/var/tmp/*|/dev/shm/*|/home/work/*|/usr/*|/etc/*|/opt/kernel/*|/var/cache/*|/proc/*|/sys/*|/dev/*) continue ;;
+    esac
+    if outside=$(mktemp -d "$parent/jail-test-data.XXXXXX" 2>/dev/null); then
+        break
+    fi
+    outside=
+done
+if [[ -z "$outside" ]]; then
+    echo "jail tests: no writable folder outside the policies' allowed prefixes (tried $build, /run, /srv, \$HOME)" >&2
+    exit 2
+fi
 echo secret > "$outside/secret.txt"
 echo visible > "$scratch/visible.txt"
 ln -s "$outside/secret.txt" "$scratch/link-to-secret"
