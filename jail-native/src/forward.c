@@ -68,8 +68,12 @@ static uint64_t parse_mask(const char *text)
     uint64_t mask = 0;
     for (int i = 0; i < 16; i++) {
         char c = text[i];
-        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (digit < 0) {
+        int digit;
+        if (c >= '0' && c <= '9') {
+            digit = c - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            digit = c - 'a' + 10;
+        } else {
             break;
         }
         mask = mask << 4 | (uint64_t)digit;

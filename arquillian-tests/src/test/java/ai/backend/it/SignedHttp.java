@@ -81,7 +81,7 @@ final class SignedHttp {
     static final Tamper NONE = new Tamper(null, null, null, null, null);
   }
 
-  /** Sends a request whose signature covers what {@code tamper} says. */
+  /** Sends a request whose signature covers the values that {@code tamper} gives. */
   Reply send(
       String method,
       String pathAndQuery,

@@ -256,9 +256,8 @@ class KernelRunnerTest {
         RunnerHarness.start("python", "/nonexistent/python3", RunnerHarness.driversDir(), workDir);
 
     Run run = run("print('never')");
-    // Under the jail the driver process starts and its exec fails: the runner either has seen
-    // the driver end (exit 1, "driver is not running") or hands the run to it first and reports
-    // the driver's end (exit 127 from the jail), depending on timing.
+    // Under the jail the driver process starts and then its exec fails. Depending on timing, the
+    // runner has seen the driver end (exit 1) or hands it the run and reports its end (exit 127).
     assertTrue(run.exitCode() == 1 || run.exitCode() == 127, "exit code " + run.exitCode());
     assertEquals("", run.stdout());
     assertTrue(

@@ -587,13 +587,6 @@ public class AccountService {
         .findFirst();
   }
 
-  private Optional<User> findUserByUsername(String username) {
-    return em.createQuery("select u from User u where u.username = :n", User.class)
-        .setParameter("n", username)
-        .getResultStream()
-        .findFirst();
-  }
-
   private Set<UserGroup> resolveGroups(String domainName, List<String> names)
       throws ManagerException {
     Set<UserGroup> groups = new LinkedHashSet<>();

@@ -273,7 +273,7 @@ public class AgentRegistry {
       kernel.transition(KernelStatus.TERMINATED, reason, now);
     }
     if (session.getStatus() == SessionStatus.TERMINATING) {
-      // The status info of TERMINATING says why the session ended; it stays.
+      // The status info of TERMINATING gives the reason the session ended, so it is kept.
       String why = session.getStatusInfo();
       session.transition(
           SessionStatus.TERMINATED, why == null ? reason : why + " (" + reason + ")", now);

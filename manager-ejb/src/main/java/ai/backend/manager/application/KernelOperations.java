@@ -95,7 +95,7 @@ public class KernelOperations {
    *
    * <p>NOTE: The files travel whole in memory, Base64-encoded inside one JSON command, so one
    * upload at the 64 MiB limit takes several hundred MB of manager heap for its copies (a 1 GB heap
-   * ran out, 2 GB holds one at a time). Streaming them in chunks would remove that cost.
+   * ran out, 2 GB is enough for one at a time). Streaming them in chunks would remove that cost.
    */
   public void upload(Caller caller, String idOrName, List<UploadedFile> files)
       throws ManagerException {

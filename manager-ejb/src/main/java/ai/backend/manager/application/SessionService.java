@@ -452,7 +452,7 @@ public class SessionService {
    * while its agent receives a command to remove the container. Its status info keeps the reason.
    *
    * @param reasonCode the short reason sent to the agent, such as {@code idle-timeout}
-   * @param detail the status info, which says why in words
+   * @param detail the status info, the reason in words
    */
   public SessionView terminate(UUID id, String reasonCode, String detail) throws ManagerException {
     // The row lock keeps the scheduler and agent events off this session until commit.

@@ -20,7 +20,8 @@ class LoginThrottleTest {
       assertEquals(0, throttle.tryBegin("user:1"), "attempt " + (i + 1));
     }
     long wait = throttle.tryBegin("user:1");
-    assertTrue(wait > 0 && wait <= LoginThrottle.WINDOW.toSeconds() + 1, "wait " + wait);
+    assertTrue(wait > 0, "wait " + wait);
+    assertTrue(wait <= LoginThrottle.WINDOW.toSeconds() + 1, "wait " + wait);
   }
 
   @Test

@@ -8,7 +8,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 
-/** A tenant: it holds groups and users, and an admin of the domain manages them. */
+/** A tenant: it contains groups and users, and an admin of the domain manages them. */
 @Entity
 @Table(name = "domains")
 public class Domain {

@@ -3,7 +3,7 @@ package ai.backend.manager.domain.model;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What a user may do: everything, the affairs of their domain, or their own sessions only. */
+/** The rights of a user: everything, the affairs of their domain, or their own sessions only. */
 public enum UserRole {
   SUPERADMIN,
   ADMIN,

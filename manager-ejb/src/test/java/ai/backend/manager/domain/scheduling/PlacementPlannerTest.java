@@ -84,7 +84,7 @@ class PlacementPlannerTest {
 
   @Test
   void drfServesSmallerDominantShareFirst() {
-    // Keypair HEAVY already holds 6 of 8 cores; LIGHT holds none. HEAVY's session is older.
+    // Keypair HEAVY already uses 6 of 8 cores and LIGHT uses none. HEAVY's session is older.
     Map<String, ResourceSlots> usage = Map.of("HEAVY", slots("6", "1g"));
     Plan plan =
         new PlacementPlanner(Order.DRF, Selection.DISPERSED)

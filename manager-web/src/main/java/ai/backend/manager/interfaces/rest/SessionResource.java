@@ -51,7 +51,7 @@ public class SessionResource {
 
   private static final int MAX_LIST = 1000;
 
-  /** Longest wait that {@code maxWaitSeconds} may request. */
+  /** Maximum wait that {@code maxWaitSeconds} may request. */
   private static final int MAX_WAIT_SECONDS = 300;
 
   private static final long START_POLL_MILLIS = 200;

@@ -35,7 +35,8 @@ class RateLimiterTest {
       RateLimiter.Decision refused = limiter.acquire("AK1", 3);
       assertFalse(refused.allowed());
       assertEquals(0, refused.remaining());
-      assertTrue(refused.retryAfter() >= 1 && refused.retryAfter() <= 3, "" + refused);
+      assertTrue(refused.retryAfter() >= 1, "retry after " + refused.retryAfter());
+      assertTrue(refused.retryAfter() <= 3, "retry after " + refused.retryAfter());
     }
   }
 
