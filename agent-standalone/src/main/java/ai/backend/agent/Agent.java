@@ -1,11 +1,14 @@
 package ai.backend.agent;
 
 import ai.backend.agent.config.AgentConfig;
+import ai.backend.agent.config.SandboxConfig;
 import ai.backend.agent.docker.ContainerSummary;
 import ai.backend.agent.docker.DockerEngine;
 import ai.backend.agent.docker.DockerEngineException;
 import ai.backend.agent.docker.ImageSummary;
+import ai.backend.agent.docker.KernelFirewall;
 import ai.backend.agent.docker.KernelLabels;
+import ai.backend.agent.files.ScratchDirs;
 import ai.backend.agent.kernel.Kernel;
 import ai.backend.agent.messaging.BrokerClient;
 import ai.backend.agent.messaging.CommandListener;
@@ -13,6 +16,7 @@ import ai.backend.agent.messaging.ReplyAddress;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentEvent;
 import ai.backend.common.protocol.AgentReply;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +64,7 @@ public final class Agent implements CommandListener, AutoCloseable {
   private final ScheduledExecutorService heartbeats;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private int heartbeatFailures;
+  private final ScratchDirs scratch;
 
   public Agent(AgentConfig config, String hostname, String version) {
     this.config = config;
@@ -74,7 +79,8 @@ public final class Agent implements CommandListener, AutoCloseable {
             config.agentId(),
             this,
             this::heartbeatSoon);
-    this.lifecycle = new KernelLifecycle(config, docker, zmq, broker::sendEvent);
+    this.scratch = scratchDirs(config);
+    this.lifecycle = new KernelLifecycle(config, docker, zmq, broker::sendEvent, scratch);
     this.requests = new KernelRequests(config, docker, lifecycle);
     this.lifecyclePool = Executors.newFixedThreadPool(LIFECYCLE_THREADS, named("kernel-lifecycle"));
     this.lanes = new KeyedSerialExecutor(lifecyclePool);
@@ -103,10 +109,42 @@ public final class Agent implements CommandListener, AutoCloseable {
         config.agentId(),
         engineVersion,
         config.dockerHost());
-    docker.ensureKernelNetwork(
-        config.kernelNetwork(), Map.of(KernelLabels.OWNER, KernelLabels.OWNER_VALUE));
+    Map<String, String> networkLabels = Map.of(KernelLabels.OWNER, KernelLabels.OWNER_VALUE);
+    String internalBridge = docker.ensureKernelNetwork(config.kernelNetwork(), networkLabels);
+    String outboundBridge =
+        docker.ensureOutboundNetwork(config.sandbox().outboundNetwork(), networkLabels);
+    try {
+      new KernelFirewall(config.sandbox().firewall(), null)
+          .protect(List.of(internalBridge, outboundBridge));
+    } catch (IOException e) {
+      throw new DockerEngineException(e.getMessage());
+    }
+    if (config.sandbox().jail() != SandboxConfig.JailMode.ENFORCE) {
+      log.warn(
+          "Agent {} runs user code with the jail in mode {} (--jail): {}",
+          config.agentId(),
+          config.sandbox().jail().value(),
+          config.sandbox().jail() == SandboxConfig.JailMode.WATCH
+              ? "calls the policy denies are only logged"
+              : "no syscall policy, and kernels can use their network");
+    }
     List<ContainerSummary> leftovers =
         docker.listContainers(KernelLabels.AGENT_ID, config.agentId());
+    if (scratch != null) {
+      java.util.Set<String> live = new java.util.HashSet<>();
+      for (ContainerSummary container : leftovers) {
+        String kernelId = container.labels().get(KernelLabels.KERNEL_ID);
+        if (kernelId != null) {
+          live.add(kernelId);
+        }
+      }
+      for (String kernelId : scratch.removeAllBut(live)) {
+        log.info(
+            "Agent {} removed the scratch directory of kernel {}, which has no container",
+            config.agentId(),
+            kernelId);
+      }
+    }
     for (ContainerSummary container : leftovers) {
       String kernelId = container.labels().get(KernelLabels.KERNEL_ID);
       if (kernelId == null) {
@@ -124,6 +162,33 @@ public final class Agent implements CommandListener, AutoCloseable {
     long interval = config.heartbeatInterval().toMillis();
     heartbeats.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
     log.info("Agent {} started", config.agentId());
+  }
+
+  /**
+   * Returns the agent's scratch directories, or {@code null} when the agent cannot mount them, in
+   * which case each container gets a tmpfs of its own at {@code /home/work}.
+   */
+  private static ScratchDirs scratchDirs(AgentConfig config) {
+    if (config.krunnerPath() == null) {
+      return null;
+    }
+    ScratchDirs dirs =
+        new ScratchDirs(
+            config.sandbox().scratchRoot().resolve(config.agentId()),
+            config.sandbox().scratchBytes(),
+            1000,
+            1000);
+    try {
+      dirs.prepare();
+      return dirs;
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "Agent {} gives each kernel a tmpfs of its own at /home/work, which a restart of the"
+              + " kernel empties, because it cannot keep scratch directories: {}",
+          config.agentId(),
+          e.getMessage());
+      return null;
+    }
   }
 
   /** Blocks until {@link #close()} finished. */

@@ -9,14 +9,17 @@ import ai.backend.agent.docker.DockerEngineException;
 import ai.backend.agent.docker.DockerEngineException.ContainerNotFoundException;
 import ai.backend.agent.docker.DockerEngineException.ImageNotFoundException;
 import ai.backend.agent.docker.KernelLabels;
+import ai.backend.agent.files.ScratchDirs;
 import ai.backend.agent.kernel.Kernel;
 import ai.backend.agent.kernel.KernelConnection;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentEvent;
 import ai.backend.common.protocol.AgentReply;
 import ai.backend.common.resource.ResourceSlots;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,14 +60,20 @@ final class KernelLifecycle {
   private final DockerEngine docker;
   private final ZContext zmq;
   private final Consumer<AgentEvent> events;
+  private final ScratchDirs scratch;
   private final Map<String, Kernel> kernels = new ConcurrentHashMap<>();
 
   /** Slots held by running kernels and by creations in progress, keyed by kernel id. */
   private final Map<String, ResourceSlots> allocations = new LinkedHashMap<>();
 
   KernelLifecycle(
-      AgentConfig config, DockerEngine docker, ZContext zmq, Consumer<AgentEvent> events) {
+      AgentConfig config,
+      DockerEngine docker,
+      ZContext zmq,
+      Consumer<AgentEvent> events,
+      ScratchDirs scratch) {
     this.config = config;
+    this.scratch = scratch;
     this.docker = docker;
     this.zmq = zmq;
     this.events = events;
@@ -94,6 +103,11 @@ final class KernelLifecycle {
   /** Returns the running kernel with this id, or {@code null}. */
   Kernel kernel(String kernelId) {
     return kernelId == null ? null : kernels.get(kernelId);
+  }
+
+  /** The networks that kernel containers are on: the internal one and the outbound one. */
+  private String[] networks() {
+    return new String[] {config.kernelNetwork(), config.sandbox().outboundNetwork()};
   }
 
   static String containerName(String kernelId) {
@@ -130,9 +144,10 @@ final class KernelLifecycle {
       allocate(kernelId, slots);
       allocated = true;
       Map<String, String> imageLabels = docker.imageLabels(command.image());
-      containerId = docker.createContainer(containerSpec(command, slots, imageLabels));
+      ContainerSpec spec = containerSpec(command, slots, imageLabels, createScratch(kernelId));
+      containerId = docker.createContainer(spec);
       docker.startContainer(containerId);
-      ContainerState state = docker.inspectContainer(containerId, config.kernelNetwork());
+      ContainerState state = docker.inspectContainer(containerId, networks());
       if (!state.running()) {
         throw exitedEarly(containerId, kernelId, state);
       }
@@ -141,7 +156,7 @@ final class KernelLifecycle {
             "container "
                 + containerName(kernelId)
                 + " has no address on network "
-                + config.kernelNetwork());
+                + String.join(" or ", networks()));
       }
       connection = connect(sessionId, kernelId, state.ipAddress());
       awaitRunner(connection, containerId, kernelId);
@@ -149,12 +164,14 @@ final class KernelLifecycle {
           kernelId,
           new Kernel(sessionId, kernelId, containerId, state.ipAddress(), slots, connection));
       log.info(
-          "Agent {} started kernel {} (session {}) in container {} at {}",
+          "Agent {} started kernel {} (session {}) in container {} at {} on network {}, jail {}",
           config.agentId(),
           kernelId,
           sessionId,
           shortId(containerId),
-          state.ipAddress());
+          state.ipAddress(),
+          spec.network(),
+          config.sandbox().jail().value());
       events.accept(
           new AgentEvent.KernelStarted(config.agentId(), sessionId, kernelId, containerId));
     } catch (ImageNotFoundException e) {
@@ -225,9 +242,59 @@ final class KernelLifecycle {
     allocations.remove(kernelId);
   }
 
+  private Path createScratch(String kernelId) throws CreationFailure {
+    if (scratch == null) {
+      return null;
+    }
+    try {
+      return scratch.create(kernelId);
+    } catch (IOException e) {
+      throw new CreationFailure(
+          "cannot make the scratch directory of kernel " + kernelId + ": " + e.getMessage());
+    }
+  }
+
+  private void removeScratch(String kernelId, String sessionId) {
+    if (scratch == null || kernelId == null || !KERNEL_ID.matcher(kernelId).matches()) {
+      return;
+    }
+    try {
+      scratch.remove(kernelId);
+    } catch (IOException e) {
+      log.error(
+          "Agent {} failed to remove the scratch directory of kernel {} (session {}): {}",
+          config.agentId(),
+          kernelId,
+          sessionId,
+          e.getMessage());
+    }
+  }
+
+  /** Returns the Docker network for the session's network choice. */
+  private String networkFor(AgentCommand.CreateKernel command) throws CreationFailure {
+    String network = command.network();
+    if (network == null || network.equals(AgentCommand.CreateKernel.NETWORK_NONE)) {
+      return config.kernelNetwork();
+    }
+    if (network.equals(AgentCommand.CreateKernel.NETWORK_ISOLATED)) {
+      return config.sandbox().outboundNetwork();
+    }
+    throw new CreationFailure(
+        "invalid network '"
+            + network
+            + "': expected "
+            + AgentCommand.CreateKernel.NETWORK_NONE
+            + " or "
+            + AgentCommand.CreateKernel.NETWORK_ISOLATED);
+  }
+
   private ContainerSpec containerSpec(
-      AgentCommand.CreateKernel command, ResourceSlots slots, Map<String, String> imageLabels)
+      AgentCommand.CreateKernel command,
+      ResourceSlots slots,
+      Map<String, String> imageLabels,
+      Path scratchPath)
       throws CreationFailure {
+    String network = networkFor(command);
     Map<String, String> env = new LinkedHashMap<>();
     if (command.environ() != null) {
       for (Map.Entry<String, String> entry : command.environ().entrySet()) {
@@ -248,6 +315,12 @@ final class KernelLifecycle {
     env.put("BACKENDAI_KERNEL_ID", command.kernelId());
     env.put("BACKENDAI_RUNTIME_TYPE", imageLabels.getOrDefault(KernelLabels.RUNTIME_TYPE, ""));
     env.put("BACKENDAI_RUNTIME_PATH", imageLabels.getOrDefault(KernelLabels.RUNTIME_PATH, ""));
+    env.put("BACKENDAI_JAIL", config.sandbox().jail().value());
+    env.put(
+        "BACKENDAI_NETWORK",
+        network.equals(config.kernelNetwork())
+            ? AgentCommand.CreateKernel.NETWORK_NONE
+            : AgentCommand.CreateKernel.NETWORK_ISOLATED);
     List<String> envList = new ArrayList<>();
     env.forEach((name, value) -> envList.add(name + "=" + value));
 
@@ -276,7 +349,26 @@ final class KernelLifecycle {
         config.krunnerPath(),
         BUNDLE_MOUNT_POINT,
         List.of(ENTRYPOINT),
-        config.kernelNetwork());
+        network,
+        scratchPath,
+        tmpfsMounts(),
+        config.sandbox().shmBytes());
+  }
+
+  /** /tmp and /var/tmp: world-writable with the sticky bit, like on a host, and size-limited. */
+  private Map<String, String> tmpfsMounts() {
+    String options = "size=" + config.sandbox().tmpBytes() + ",mode=1777,nosuid,nodev";
+    Map<String, String> mounts = new LinkedHashMap<>();
+    mounts.put("/tmp", options);
+    mounts.put("/var/tmp", options);
+    if (scratch == null) {
+      // Without a scratch directory on the host, /home/work is a tmpfs of the container, which a
+      // restart of the container empties.
+      mounts.put(
+          ContainerSpec.SCRATCH_MOUNT_POINT,
+          "size=" + config.sandbox().scratchBytes() + ",uid=1000,gid=1000,mode=0755,nosuid,nodev");
+    }
+    return mounts;
   }
 
   private KernelConnection connect(String sessionId, String kernelId, String ip) {
@@ -317,7 +409,7 @@ final class KernelLifecycle {
       if (connection.awaitReady(slice)) {
         return;
       }
-      ContainerState state = docker.inspectContainer(containerId, config.kernelNetwork());
+      ContainerState state = docker.inspectContainer(containerId, networks());
       if (!state.running()) {
         throw exitedEarly(containerId, kernelId, state);
       }
@@ -354,6 +446,7 @@ final class KernelLifecycle {
     if (containerId != null) {
       removeQuietly(containerId, command.kernelId(), command.sessionId());
     }
+    removeScratch(command.kernelId(), command.sessionId());
     if (allocated) {
       release(command.kernelId());
     }
@@ -393,6 +486,7 @@ final class KernelLifecycle {
     } finally {
       release(kernelId);
     }
+    removeScratch(kernelId, sessionId);
     String reason =
         command.reason() == null || command.reason().isBlank() ? "destroyed" : command.reason();
     events.accept(
@@ -406,8 +500,7 @@ final class KernelLifecycle {
       return;
     }
     try {
-      ContainerState state =
-          docker.inspectContainer(containerName(kernelId), config.kernelNetwork());
+      ContainerState state = docker.inspectContainer(containerName(kernelId), networks());
       if (config.agentId().equals(state.labels().get(KernelLabels.AGENT_ID))) {
         docker.removeContainer(state.id());
         log.info(
@@ -434,7 +527,7 @@ final class KernelLifecycle {
     Integer exitCode = null;
     String reason;
     try {
-      ContainerState state = docker.inspectContainer(kernel.containerId(), config.kernelNetwork());
+      ContainerState state = docker.inspectContainer(kernel.containerId(), networks());
       if (state.running()) {
         return;
       }
@@ -448,6 +541,7 @@ final class KernelLifecycle {
     kernel.connection().markDead(reason);
     kernel.connection().close();
     removeQuietly(kernel.containerId(), kernelId, kernel.sessionId());
+    removeScratch(kernelId, kernel.sessionId());
     release(kernelId);
 
     log.warn(
@@ -472,7 +566,7 @@ final class KernelLifecycle {
     String reason;
     Integer exitCode = null;
     try {
-      ContainerState state = docker.inspectContainer(container.id(), config.kernelNetwork());
+      ContainerState state = docker.inspectContainer(container.id(), networks());
       if (state.running() && state.ipAddress() != null) {
         connection = connect(sessionId, kernelId, state.ipAddress());
         if (connection.awaitReady(config.kernelStartTimeout())) {
@@ -493,7 +587,8 @@ final class KernelLifecycle {
         }
         reason = "the kernel runner did not report ready after the agent restarted";
       } else if (state.running()) {
-        reason = "the kernel container has no address on network " + config.kernelNetwork();
+        reason =
+            "the kernel container has no address on network " + String.join(" or ", networks());
       } else {
         exitCode = state.exitCode();
         reason = "the kernel container exited with code " + exitCode + " while the agent was down";
@@ -511,6 +606,7 @@ final class KernelLifecycle {
       connection.close();
     }
     removeQuietly(container.id(), kernelId, sessionId);
+    removeScratch(kernelId, sessionId);
     log.warn(
         "Agent {} kernel {} (session {}) terminated: {}",
         config.agentId(),
@@ -551,7 +647,7 @@ final class KernelLifecycle {
     kernel.connection().close();
     try {
       docker.restartContainer(kernel.containerId(), RESTART_STOP_TIMEOUT);
-      ContainerState state = docker.inspectContainer(kernel.containerId(), config.kernelNetwork());
+      ContainerState state = docker.inspectContainer(kernel.containerId(), networks());
       if (!state.running()) {
         throw exitedEarly(kernel.containerId(), kernelId, state);
       }
@@ -560,7 +656,7 @@ final class KernelLifecycle {
             "container "
                 + containerName(kernelId)
                 + " has no address on network "
-                + config.kernelNetwork()
+                + String.join(" or ", networks())
                 + " after the restart");
       }
       KernelConnection connection = connect(kernel.sessionId(), kernelId, state.ipAddress());

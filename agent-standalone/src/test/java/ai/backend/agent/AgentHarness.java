@@ -1,6 +1,7 @@
 package ai.backend.agent;
 
 import ai.backend.agent.config.AgentConfig;
+import ai.backend.agent.files.ScratchDirs;
 import ai.backend.agent.messaging.TestBroker;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentEvent;
@@ -38,6 +39,10 @@ final class AgentHarness implements AutoCloseable {
 
   /** Network of the tests' kernels, apart from the default one that a real agent uses. */
   static final String NETWORK = "bai-agent-test-kernels";
+
+  /** The scratch root of test agents, emptied by {@link #close()}. */
+  static final Path SCRATCH_ROOT =
+      Path.of(System.getProperty("java.io.tmpdir"), "bai-agent-test-scratch");
 
   private static final Duration REPLY_WAIT = Duration.ofSeconds(60);
   private static final Duration RUN_TO_END_WAIT = Duration.ofSeconds(60);
@@ -128,7 +133,9 @@ final class AgentHarness implements AutoCloseable {
             base.maxUploadBytes(),
             base.maxDownloadBytes(),
             base.dockerHost(),
-            base.logLevel());
+            base.logLevel(),
+            base.extraSlots(),
+            base.sandbox().withScratchRoot(SCRATCH_ROOT));
     agent = new Agent(config, "test-host", "test");
     agent.start();
   }
@@ -355,6 +362,12 @@ final class AgentHarness implements AutoCloseable {
   }
 
   /** Force-removes every container of this harness's agent id. */
+  /** Unmounts and removes the scratch directories this harness's agent left. */
+  void removeScratch() {
+    new ScratchDirs(SCRATCH_ROOT.resolve(agentId), 1 << 20, 1000, 1000)
+        .removeAllBut(java.util.Set.of());
+  }
+
   void removeContainers() throws IOException, InterruptedException {
     for (String id : containers()) {
       docker("rm", "-f", id);
@@ -366,6 +379,7 @@ final class AgentHarness implements AutoCloseable {
     try {
       stopAgent();
       removeContainers();
+      removeScratch();
       eventSession.close();
     } finally {
       broker.close();

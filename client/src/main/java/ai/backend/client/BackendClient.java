@@ -673,6 +673,9 @@ public final class BackendClient {
     if (!spec.environ().isEmpty()) {
       sessionConfig.set("environ", mapper.valueToTree(spec.environ()));
     }
+    if (spec.network() != null && !spec.network().isBlank()) {
+      sessionConfig.put("network", spec.network().trim());
+    }
     if (!sessionConfig.isEmpty()) {
       body.set("config", sessionConfig);
     }

@@ -22,6 +22,8 @@ import java.util.TreeMap;
  *     the manager's default (false)
  * @param maxWaitSeconds seconds the manager waits for the session to leave PENDING, SCHEDULED and
  *     PREPARING before it responds (0 to 300), or null for the manager's default (0, no wait)
+ * @param network {@code isolated} for a network with outbound access, {@code none} or null for
+ *     none, the manager's default
  */
 public record SessionSpec(
     String image,
@@ -31,7 +33,8 @@ public record SessionSpec(
     Map<String, String> environ,
     String scalingGroup,
     Boolean enqueueOnly,
-    Integer maxWaitSeconds) {
+    Integer maxWaitSeconds,
+    String network) {
 
   /** The session type for sessions that run code interactively. */
   public static final String INTERACTIVE = "interactive";
@@ -65,7 +68,7 @@ public record SessionSpec(
       String type,
       Map<String, String> resources,
       Map<String, String> environ) {
-    this(image, name, type, resources, environ, null, null, null);
+    this(image, name, type, resources, environ, null, null, null, null);
   }
 
   /** Creates an interactive session spec for an image, without a name, resources or variables. */
@@ -76,36 +79,90 @@ public record SessionSpec(
   /** Returns a copy with the session name set. */
   public SessionSpec withName(String newName) {
     return new SessionSpec(
-        image, newName, type, resources, environ, scalingGroup, enqueueOnly, maxWaitSeconds);
+        image,
+        newName,
+        type,
+        resources,
+        environ,
+        scalingGroup,
+        enqueueOnly,
+        maxWaitSeconds,
+        network);
   }
 
   /** Returns a copy with the requested resource slots replaced. */
   public SessionSpec withResources(Map<String, String> newResources) {
     return new SessionSpec(
-        image, name, type, newResources, environ, scalingGroup, enqueueOnly, maxWaitSeconds);
+        image,
+        name,
+        type,
+        newResources,
+        environ,
+        scalingGroup,
+        enqueueOnly,
+        maxWaitSeconds,
+        network);
   }
 
   /** Returns a copy with the environment variables replaced. */
   public SessionSpec withEnviron(Map<String, String> newEnviron) {
     return new SessionSpec(
-        image, name, type, resources, newEnviron, scalingGroup, enqueueOnly, maxWaitSeconds);
+        image,
+        name,
+        type,
+        resources,
+        newEnviron,
+        scalingGroup,
+        enqueueOnly,
+        maxWaitSeconds,
+        network);
   }
 
   /** Returns a copy with the scaling group set, or null for the manager's choice. */
   public SessionSpec withScalingGroup(String newScalingGroup) {
     return new SessionSpec(
-        image, name, type, resources, environ, newScalingGroup, enqueueOnly, maxWaitSeconds);
+        image,
+        name,
+        type,
+        resources,
+        environ,
+        newScalingGroup,
+        enqueueOnly,
+        maxWaitSeconds,
+        network);
   }
 
   /** Returns a copy with {@code enqueueOnly} set, or null for the manager's default. */
   public SessionSpec withEnqueueOnly(Boolean newEnqueueOnly) {
     return new SessionSpec(
-        image, name, type, resources, environ, scalingGroup, newEnqueueOnly, maxWaitSeconds);
+        image,
+        name,
+        type,
+        resources,
+        environ,
+        scalingGroup,
+        newEnqueueOnly,
+        maxWaitSeconds,
+        network);
   }
 
   /** Returns a copy with {@code maxWaitSeconds} set, or null for the manager's default. */
   public SessionSpec withMaxWaitSeconds(Integer seconds) {
     return new SessionSpec(
-        image, name, type, resources, environ, scalingGroup, enqueueOnly, seconds);
+        image, name, type, resources, environ, scalingGroup, enqueueOnly, seconds, network);
+  }
+
+  /** Returns a copy with the network set: {@code isolated}, {@code none}, or null for none. */
+  public SessionSpec withNetwork(String newNetwork) {
+    return new SessionSpec(
+        image,
+        name,
+        type,
+        resources,
+        environ,
+        scalingGroup,
+        enqueueOnly,
+        maxWaitSeconds,
+        newNetwork);
   }
 }

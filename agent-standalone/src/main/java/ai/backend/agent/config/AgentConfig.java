@@ -18,6 +18,7 @@ import java.util.Map;
  * @param maxDownloadBytes largest tar archive that one download returns
  * @param logLevel a Logback level name such as {@code INFO}
  * @param extraSlots slots offered besides cpu and mem, such as {@code cuda.device}
+ * @param sandbox how kernels are confined: the jail mode, tmpfs sizes, the firewall
  */
 public record AgentConfig(
     String brokerUrl,
@@ -37,10 +38,54 @@ public record AgentConfig(
     long maxDownloadBytes,
     String dockerHost,
     String logLevel,
-    Map<String, BigDecimal> extraSlots) {
+    Map<String, BigDecimal> extraSlots,
+    SandboxConfig sandbox) {
 
   public AgentConfig {
     extraSlots = extraSlots == null ? Map.of() : Map.copyOf(extraSlots);
+    sandbox = sandbox == null ? SandboxConfig.DEFAULTS : sandbox;
+  }
+
+  /** Settings with the default sandbox. */
+  public AgentConfig(
+      String brokerUrl,
+      String brokerUser,
+      String brokerPassword,
+      String agentId,
+      String scalingGroup,
+      BigDecimal cpu,
+      long memBytes,
+      Path krunnerPath,
+      String kernelNetwork,
+      Duration heartbeatInterval,
+      Duration kernelStartTimeout,
+      long outputLimitBytes,
+      Duration execTimeout,
+      long maxUploadBytes,
+      long maxDownloadBytes,
+      String dockerHost,
+      String logLevel,
+      Map<String, BigDecimal> extraSlots) {
+    this(
+        brokerUrl,
+        brokerUser,
+        brokerPassword,
+        agentId,
+        scalingGroup,
+        cpu,
+        memBytes,
+        krunnerPath,
+        kernelNetwork,
+        heartbeatInterval,
+        kernelStartTimeout,
+        outputLimitBytes,
+        execTimeout,
+        maxUploadBytes,
+        maxDownloadBytes,
+        dockerHost,
+        logLevel,
+        extraSlots,
+        SandboxConfig.DEFAULTS);
   }
 
   /** Settings without extra slots. */
@@ -132,6 +177,8 @@ public record AgentConfig(
         + dockerHost
         + ", logLevel="
         + logLevel
+        + ", sandbox="
+        + sandbox
         + "]";
   }
 }

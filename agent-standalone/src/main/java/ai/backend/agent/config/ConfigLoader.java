@@ -42,6 +42,8 @@ public final class ConfigLoader {
   private static final int MAX_SECONDS = 3600;
 
   private static final long MAX_TRANSFER_SIZE = 1L << 30;
+  private static final long MIN_TMPFS_SIZE = 1L << 20;
+  private static final long MAX_TMPFS_SIZE = 64L << 30;
   private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   private final Map<String, String> env;
@@ -105,7 +107,48 @@ public final class ConfigLoader {
         transferSize(raw.get(Setting.MAX_DOWNLOAD_SIZE)),
         dockerHost(raw.get(Setting.DOCKER_HOST)),
         logLevel(raw.get(Setting.LOG_LEVEL)),
-        extraSlots(raw.get(Setting.EXTRA_SLOTS)));
+        extraSlots(raw.get(Setting.EXTRA_SLOTS)),
+        sandbox(raw));
+  }
+
+  private static SandboxConfig sandbox(Map<Setting, RawValue> raw) throws ConfigException {
+    RawValue kernelNetwork = raw.get(Setting.KERNEL_NETWORK);
+    RawValue outbound = raw.get(Setting.OUTBOUND_NETWORK);
+    String outboundName = networkName(outbound);
+    if (outboundName.equals(kernelNetwork.text())) {
+      throw outbound.invalid(
+          "it must differ from --kernel-network, which is internal and has no route out");
+    }
+    return new SandboxConfig(
+        choice(raw.get(Setting.JAIL), SandboxConfig.JailMode.class),
+        path(raw.get(Setting.SCRATCH_ROOT)),
+        tmpfsSize(raw.get(Setting.SCRATCH_SIZE)),
+        tmpfsSize(raw.get(Setting.TMP_SIZE)),
+        tmpfsSize(raw.get(Setting.SHM_SIZE)),
+        choice(raw.get(Setting.KERNEL_FIREWALL), SandboxConfig.FirewallMode.class),
+        outboundName);
+  }
+
+  private static <E extends Enum<E>> E choice(RawValue value, Class<E> type)
+      throws ConfigException {
+    List<String> names = new java.util.ArrayList<>();
+    for (E constant : type.getEnumConstants()) {
+      String name = constant.name().toLowerCase(Locale.ROOT);
+      if (name.equals(value.text().toLowerCase(Locale.ROOT))) {
+        return constant;
+      }
+      names.add(name);
+    }
+    throw value.invalid("expected one of " + String.join(", ", names));
+  }
+
+  /** A tmpfs size: from 1m, so that a kernel can start, to 64g. */
+  private static long tmpfsSize(RawValue value) throws ConfigException {
+    long bytes = size(value);
+    if (bytes < MIN_TMPFS_SIZE || bytes > MAX_TMPFS_SIZE) {
+      throw value.invalid("expected a size from 1m to 64g");
+    }
+    return bytes;
   }
 
   /** Parses {@code name=value,...}; names other than cpu and mem, values plain decimals. */

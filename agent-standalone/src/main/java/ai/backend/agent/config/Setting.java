@@ -49,6 +49,51 @@ public enum Setting {
       "Docker network for kernels; it is created as an internal bridge without inter-container"
           + " traffic if missing",
       "bai-kernels"),
+  OUTBOUND_NETWORK(
+      "outbound-network",
+      "NAME",
+      "Docker network for sessions that ask for a network; it is created as a bridge with outbound"
+          + " NAT and without inter-container traffic if missing, and the firewall rules of"
+          + " --kernel-firewall cover it",
+      "bai-outbound"),
+  KERNEL_FIREWALL(
+      "kernel-firewall",
+      "auto|on|off",
+      "Host firewall rules (iptables INPUT) that drop connections from kernel containers to the"
+          + " host itself, whose services listen on the bridges' gateway addresses: on adds them"
+          + " and refuses to start without them, auto adds them when the agent runs as root with"
+          + " iptables and warns otherwise, off leaves the host's firewall alone",
+      "auto"),
+  JAIL(
+      "jail",
+      "enforce|watch|off",
+      "How kernels run user code: enforce runs it under the jail's syscall policy (denied calls"
+          + " fail with EPERM, other hosts are unreachable unless the session asked for a"
+          + " network), watch only logs what the policy would deny, off runs it without the jail."
+          + " Kernels get the mode as BACKENDAI_JAIL",
+      "enforce"),
+  SCRATCH_ROOT(
+      "scratch-root",
+      "DIR",
+      "Directory of the kernels' scratch folders: the agent mounts a tmpfs of --scratch-size per"
+          + " kernel at DIR/<agent-id>/<kernel-id>, which is /home/work in the container, keeps it"
+          + " across restarts of the kernel and removes it with the kernel. Mounting needs root;"
+          + " an agent that is not root gives each container a tmpfs of its own instead, which a"
+          + " restart empties",
+      "/var/lib/backend-ai/scratch"),
+  SCRATCH_SIZE(
+      "scratch-size",
+      "SIZE",
+      "Size of each kernel's /home/work, a tmpfs removed with the kernel; its files count against"
+          + " the session's memory",
+      "1g"),
+  TMP_SIZE(
+      "tmp-size",
+      "SIZE",
+      "Size of each kernel's /tmp and of its /var/tmp, tmpfs mounts whose files count against the"
+          + " session's memory; the rest of the container's file system is read-only",
+      "256m"),
+  SHM_SIZE("shm-size", "SIZE", "Size of each kernel's /dev/shm", "64m"),
   HEARTBEAT_INTERVAL("heartbeat-interval", "SECONDS", "Seconds between heartbeats, 1 to 3600", "5"),
   KERNEL_START_TIMEOUT(
       "kernel-start-timeout",

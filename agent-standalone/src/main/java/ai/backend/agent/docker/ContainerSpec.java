@@ -12,6 +12,12 @@ import java.util.Map;
  * @param memBytes memory limit in bytes; swap is limited to the same total, so there is none
  * @param nanoCpus CPU limit in billionths of a core
  * @param bundlePath host directory mounted read-only at {@code bundleMountPoint}
+ * @param scratchPath host directory mounted read-write at {@code /home/work}, or {@code null} for
+ *     none
+ * @param tmpfs tmpfs mounts by container path, with their mount options such as {@code
+ *     size=268435456,mode=1777}
+ * @param shmBytes size of {@code /dev/shm}
+ *     <p>The container's root file system is read-only: the mounts are the only places it writes.
  */
 public record ContainerSpec(
     String name,
@@ -25,4 +31,11 @@ public record ContainerSpec(
     Path bundlePath,
     String bundleMountPoint,
     List<String> cmd,
-    String network) {}
+    String network,
+    Path scratchPath,
+    Map<String, String> tmpfs,
+    long shmBytes) {
+
+  /** The mount point of the scratch directory, the kernel user's home folder. */
+  public static final String SCRATCH_MOUNT_POINT = "/home/work";
+}

@@ -47,6 +47,9 @@ public final class DockerEngine implements AutoCloseable {
   /** Bridge driver option that turns off traffic between containers on the network. */
   static final String ICC_OPTION = "com.docker.network.bridge.enable_icc";
 
+  /** Bridge driver option that names the bridge interface on the host. */
+  static final String BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
+
   private static final int MAX_LOG_CHARS = 2000;
 
   private final String dockerHost;
@@ -82,16 +85,42 @@ public final class DockerEngine implements AutoCloseable {
    * Creates the kernel network as an internal bridge without traffic between containers, or checks
    * that the existing network of that name is internal.
    *
+   * @return the name of the network's bridge interface on the host
    * @throws DockerEngineException if an existing network of that name is not internal
    */
-  public void ensureKernelNetwork(String name, Map<String, String> labels) {
+  public String ensureKernelNetwork(String name, Map<String, String> labels) {
+    return ensureBridge(name, true, labels);
+  }
+
+  /**
+   * Creates the network of the sessions that asked for one: a bridge with outbound NAT and without
+   * traffic between containers. An existing network of that name is used if it is not internal.
+   *
+   * @return the name of the network's bridge interface on the host
+   * @throws DockerEngineException if an existing network of that name is internal or no bridge
+   */
+  public String ensureOutboundNetwork(String name, Map<String, String> labels) {
+    return ensureBridge(name, false, labels);
+  }
+
+  private String ensureBridge(String name, boolean internal, Map<String, String> labels) {
     List<Network> networks =
         call("list networks", () -> client.listNetworksCmd().withNameFilter(name).exec());
     for (Network network : networks) {
       if (!name.equals(network.getName())) {
         continue;
       }
-      if (!Boolean.TRUE.equals(network.getInternal())) {
+      if (!"bridge".equals(network.getDriver())) {
+        throw new DockerEngineException(
+            "network "
+                + name
+                + " uses the driver "
+                + network.getDriver()
+                + ", not bridge; remove it (docker network rm "
+                + name
+                + ") or choose another name");
+      }
+      if (internal && !Boolean.TRUE.equals(network.getInternal())) {
         throw new DockerEngineException(
             "network "
                 + name
@@ -99,6 +128,15 @@ public final class DockerEngine implements AutoCloseable {
                 + " (docker network rm "
                 + name
                 + ") or choose another --kernel-network");
+      }
+      if (!internal && Boolean.TRUE.equals(network.getInternal())) {
+        throw new DockerEngineException(
+            "network "
+                + name
+                + " exists but is internal, so the sessions that ask for a network would have"
+                + " none; remove it (docker network rm "
+                + name
+                + ") or choose another --outbound-network");
       }
       Map<String, String> options = network.getOptions() == null ? Map.of() : network.getOptions();
       if (!"false".equals(options.get(ICC_OPTION))) {
@@ -109,7 +147,7 @@ public final class DockerEngine implements AutoCloseable {
             ICC_OPTION);
       }
       log.info("Kernel network {} exists (id {})", name, network.getId());
-      return;
+      return bridgeInterface(network.getId(), options);
     }
     String id =
         call(
@@ -119,12 +157,26 @@ public final class DockerEngine implements AutoCloseable {
                     .createNetworkCmd()
                     .withName(name)
                     .withDriver("bridge")
-                    .withInternal(true)
+                    .withInternal(internal)
                     .withOptions(Map.of(ICC_OPTION, "false"))
                     .withLabels(labels)
                     .exec()
                     .getId());
-    log.info("Created kernel network {} (id {}) as an internal bridge", name, id);
+    log.info(
+        "Created kernel network {} (id {}) as {} bridge",
+        name,
+        id,
+        internal ? "an internal" : "an outbound");
+    return bridgeInterface(id, Map.of());
+  }
+
+  /** Docker names a bridge br- and the network id's first 12 characters unless an option says. */
+  static String bridgeInterface(String networkId, Map<String, String> options) {
+    String named = options.get(BRIDGE_NAME_OPTION);
+    if (named != null && !named.isBlank()) {
+      return named;
+    }
+    return "br-" + networkId.substring(0, Math.min(12, networkId.length()));
   }
 
   /**
@@ -156,11 +208,10 @@ public final class DockerEngine implements AutoCloseable {
             .withMemorySwap(spec.memBytes())
             .withNanoCPUs(spec.nanoCpus())
             .withPidsLimit(spec.pidsLimit())
-            .withBinds(
-                new Bind(
-                    spec.bundlePath().toString(),
-                    new Volume(spec.bundleMountPoint()),
-                    AccessMode.ro))
+            .withBinds(binds(spec))
+            .withTmpFs(spec.tmpfs())
+            .withShmSize(spec.shmBytes())
+            .withReadonlyRootfs(true)
             .withNetworkMode(spec.network())
             .withCapDrop(Capability.ALL)
             .withSecurityOpts(List.of("no-new-privileges"))
@@ -191,6 +242,20 @@ public final class DockerEngine implements AutoCloseable {
     }
   }
 
+  private static List<Bind> binds(ContainerSpec spec) {
+    List<Bind> binds = new ArrayList<>();
+    binds.add(
+        new Bind(spec.bundlePath().toString(), new Volume(spec.bundleMountPoint()), AccessMode.ro));
+    if (spec.scratchPath() != null) {
+      binds.add(
+          new Bind(
+              spec.scratchPath().toString(),
+              new Volume(ContainerSpec.SCRATCH_MOUNT_POINT),
+              AccessMode.rw));
+    }
+    return binds;
+  }
+
   /**
    * Starts a created container.
    *
@@ -209,11 +274,12 @@ public final class DockerEngine implements AutoCloseable {
   }
 
   /**
-   * Returns a container's state and its address on {@code network}.
+   * Returns a container's state and its address on the first of {@code networks} that it is
+   * attached to.
    *
    * @throws ContainerNotFoundException if it does not exist
    */
-  public ContainerState inspectContainer(String containerId, String network) {
+  public ContainerState inspectContainer(String containerId, String... networks) {
     InspectContainerResponse response;
     try {
       response =
@@ -231,11 +297,14 @@ public final class DockerEngine implements AutoCloseable {
     String ip = null;
     var settings = response.getNetworkSettings();
     if (settings != null && settings.getNetworks() != null) {
-      ContainerNetwork attached = settings.getNetworks().get(network);
-      if (attached != null
-          && attached.getIpAddress() != null
-          && !attached.getIpAddress().isEmpty()) {
-        ip = attached.getIpAddress();
+      for (String network : networks) {
+        ContainerNetwork attached = settings.getNetworks().get(network);
+        if (attached != null
+            && attached.getIpAddress() != null
+            && !attached.getIpAddress().isEmpty()) {
+          ip = attached.getIpAddress();
+          break;
+        }
       }
     }
 

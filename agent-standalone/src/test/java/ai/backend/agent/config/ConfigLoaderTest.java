@@ -112,6 +112,38 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sandboxSettingsAreParsed() throws Exception {
+    SandboxConfig defaults = load(Map.of()).sandbox();
+    assertEquals(SandboxConfig.DEFAULTS, defaults);
+
+    SandboxConfig sandbox =
+        load(
+                Map.of("BACKEND_AGENT_JAIL", "watch"),
+                "--scratch-root",
+                "/srv/scratch",
+                "--scratch-size",
+                "2g",
+                "--tmp-size",
+                "64m",
+                "--shm-size",
+                "1m",
+                "--kernel-firewall",
+                "OFF",
+                "--outbound-network",
+                "lab-outbound")
+            .sandbox();
+
+    assertEquals(SandboxConfig.JailMode.WATCH, sandbox.jail());
+    assertEquals("watch", sandbox.jail().value());
+    assertEquals(Path.of("/srv/scratch"), sandbox.scratchRoot());
+    assertEquals(2L << 30, sandbox.scratchBytes());
+    assertEquals(64L << 20, sandbox.tmpBytes());
+    assertEquals(1L << 20, sandbox.shmBytes());
+    assertEquals(SandboxConfig.FirewallMode.OFF, sandbox.firewall());
+    assertEquals("lab-outbound", sandbox.outboundNetwork());
+  }
+
+  @Test
   void memAcceptsBinarySuffixes() throws Exception {
     assertEquals(8 * GIB, load(Map.of(), "--mem", "8g").memBytes());
     assertEquals(512L << 20, load(Map.of(), "--mem=512m").memBytes());
@@ -191,6 +223,12 @@ class ConfigLoaderTest {
     "--max-upload-size, 2g",
     "--max-download-size, huge",
     "--kernel-network, -net",
+    "--outbound-network, bai-kernels",
+    "--jail, strict",
+    "--kernel-firewall, maybe",
+    "--scratch-size, 512k",
+    "--tmp-size, 65g",
+    "--shm-size, big",
     "--docker-host, http://example",
     "--docker-host, tcp://nohost",
     "--log-level, LOUD",

@@ -113,6 +113,14 @@ final class RunCommand implements Callable<Integer> {
   private String scalingGroup;
 
   @Option(
+      names = "--network",
+      paramLabel = "none|isolated",
+      description =
+          "Network of the session: none (the default) reaches no other host; isolated has"
+              + " outbound access but reaches neither the manager's host nor other sessions.")
+  private String network;
+
+  @Option(
       names = "--max-wait",
       paramLabel = "SECONDS",
       description =
@@ -157,6 +165,7 @@ final class RunCommand implements Callable<Integer> {
             .withResources(resourceMap)
             .withEnviron(environMap)
             .withScalingGroup(scalingGroup)
+            .withNetwork(network)
             .withMaxWaitSeconds(maxWaitSeconds);
 
     PrintWriter out = spec.commandLine().getOut();

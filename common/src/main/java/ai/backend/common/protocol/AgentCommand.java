@@ -30,6 +30,7 @@ public sealed interface AgentCommand {
    * @param resources resource slots granted to the kernel, as decimal strings; {@code mem} is in
    *     bytes
    * @param environ environment variables the user asked for
+   * @param network {@value #NETWORK_NONE} or {@value #NETWORK_ISOLATED}; {@code null} means none
    */
   record CreateKernel(
       String sessionId,
@@ -37,8 +38,27 @@ public sealed interface AgentCommand {
       String image,
       Map<String, String> resources,
       Map<String, String> environ,
-      String accessKey)
-      implements AgentCommand {}
+      String accessKey,
+      String network)
+      implements AgentCommand {
+
+    /** The value of {@code network} for a session without a network, also when it is absent. */
+    public static final String NETWORK_NONE = "none";
+
+    /** The value of {@code network} for a session on an isolated network with outbound access. */
+    public static final String NETWORK_ISOLATED = "isolated";
+
+    /** A command without a network, as before the field existed. */
+    public CreateKernel(
+        String sessionId,
+        String kernelId,
+        String image,
+        Map<String, String> resources,
+        Map<String, String> environ,
+        String accessKey) {
+      this(sessionId, kernelId, image, resources, environ, accessKey, NETWORK_NONE);
+    }
+  }
 
   /** Stops and removes the container of a kernel. */
   record DestroyKernel(String sessionId, String kernelId, String reason) implements AgentCommand {}

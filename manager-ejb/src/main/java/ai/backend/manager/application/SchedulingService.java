@@ -221,7 +221,8 @@ public class SchedulingService {
             session.getImage(),
             session.getRequestedSlots().toStringMap(),
             session.getEnviron(),
-            session.getAccessKey()));
+            session.getAccessKey(),
+            session.getNetwork()));
     LOG.infof(
         "Session %s (kernel %s) scheduled on agent %s with %s",
         session.getId(), kernel.getId(), agent.getId(), session.getRequestedSlots());

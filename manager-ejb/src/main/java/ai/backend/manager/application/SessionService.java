@@ -69,7 +69,22 @@ public class SessionService {
       Map<String, String> environ,
       Integer clusterSize,
       String group,
-      String scalingGroup) {}
+      String scalingGroup,
+      String network) {
+
+    /** A request for a session without a network. */
+    public CreateRequest(
+        String image,
+        String name,
+        String type,
+        Map<String, ?> resources,
+        Map<String, String> environ,
+        Integer clusterSize,
+        String group,
+        String scalingGroup) {
+      this(image, name, type, resources, environ, clusterSize, group, scalingGroup, null);
+    }
+  }
 
   /** The created or reused session, and whether this call created it. */
   public record CreateResult(SessionView session, boolean created) {}
@@ -103,6 +118,7 @@ public class SessionService {
       name = "sess-" + UUID.randomUUID().toString().substring(0, 8);
     }
     String type = request.type() == null ? "interactive" : request.type().toLowerCase(Locale.ROOT);
+    String network = parseNetwork(request.network());
     if (!type.equals("interactive") && !type.equals("batch")) {
       throw ManagerException.invalidParameters(
           "invalid session type '" + request.type() + "': use interactive or batch");
@@ -140,13 +156,32 @@ public class SessionService {
         new Session(name, accessKey, type, image.getName(), slots, environ, ManagerClock.now());
     session.assignOwner(user.getUuid(), user.getDomainName(), group == null ? null : group.getId());
     session.setScalingGroup(scalingGroup);
+    session.setNetwork(network);
     session.describeStatus("waiting to be scheduled");
     em.persist(session);
     enqueued.fire(new SchedulingRequested("session " + session.getId() + " enqueued"));
     LOG.infof(
-        "Session %s (%s) of %s created as PENDING in scaling group %s: image %s, slots %s",
-        session.getId(), name, accessKey, scalingGroup, image.getName(), slots);
+        "Session %s (%s) of %s created as PENDING in scaling group %s: image %s, slots %s,"
+            + " network %s",
+        session.getId(), name, accessKey, scalingGroup, image.getName(), slots, network);
     return new CreateResult(SessionView.of(session), true);
+  }
+
+  /** Returns the session's network, {@code none} unless the request asks for {@code isolated}. */
+  private static String parseNetwork(String requested) throws ManagerException {
+    if (requested == null || requested.isBlank()) {
+      return AgentCommand.CreateKernel.NETWORK_NONE;
+    }
+    String network = requested.trim().toLowerCase(Locale.ROOT);
+    if (!network.equals(AgentCommand.CreateKernel.NETWORK_NONE)
+        && !network.equals(AgentCommand.CreateKernel.NETWORK_ISOLATED)) {
+      throw ManagerException.invalidParameters(
+          "invalid network '"
+              + ManagerException.shorten(requested)
+              + "': use none (the default: no network) or isolated (outbound access; neither"
+              + " the manager's host nor other sessions are reachable)");
+    }
+    return network;
   }
 
   /**

@@ -24,7 +24,8 @@ public record SessionView(
     String containerId,
     Map<String, String> requestedSlots,
     Map<String, String> occupiedSlots,
-    String scalingGroup) {
+    String scalingGroup,
+    String network) {
 
   /** Copies a session while its transaction is open. */
   public static SessionView of(Session session) {
@@ -46,6 +47,7 @@ public record SessionView(
         kernel.getContainerId(),
         session.getRequestedSlots().toStringMap(),
         occupies ? kernel.getOccupiedSlots().toStringMap() : Map.of(),
-        session.getScalingGroup());
+        session.getScalingGroup(),
+        session.getNetwork());
   }
 }

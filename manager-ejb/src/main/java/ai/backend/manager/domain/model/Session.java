@@ -88,6 +88,10 @@ public class Session {
   @Column(name = "scaling_group")
   private String scalingGroup;
 
+  /** {@code none} or {@code isolated}, as in {@code AgentCommand.CreateKernel}. */
+  @Column(name = "network", nullable = false)
+  private String network = "none";
+
   /** The last API call on the session, which the idle timeout counts from. */
   @Column(name = "last_activity")
   private OffsetDateTime lastActivity;
@@ -249,6 +253,14 @@ public class Session {
 
   public void setScalingGroup(String scalingGroup) {
     this.scalingGroup = scalingGroup;
+  }
+
+  public String getNetwork() {
+    return network;
+  }
+
+  public void setNetwork(String network) {
+    this.network = network;
   }
 
   /** Returns true once after each status change, for publishing its event. */

@@ -24,10 +24,16 @@ public record CreateSessionRequest(
     Boolean enqueueOnly,
     Integer maxWaitSeconds) {
 
-  /** The {@code config} object: resources and environment. */
+  /**
+   * The {@code config} object: resources, environment, and {@code network}, {@code none} (the
+   * default) or {@code isolated}.
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Config(
-      Map<String, Object> resources, Map<String, String> environ, String scalingGroup) {}
+      Map<String, Object> resources,
+      Map<String, String> environ,
+      String scalingGroup,
+      String network) {}
 
   String imageName() {
     return image != null ? image : lang;

@@ -23,6 +23,7 @@ final class SessionJson {
     json.put(
         "terminatedAt", session.terminatedAt() == null ? null : session.terminatedAt().toString());
     json.put("scalingGroup", session.scalingGroup());
+    json.put("network", session.network());
     json.put("agent", session.agentId());
     json.put("containerId", session.containerId());
     json.put("accessKey", session.accessKey());

@@ -99,7 +99,8 @@ public class SessionResource {
                 config == null ? null : config.environ(),
                 body.clusterSize(),
                 body.group(),
-                body.requestedScalingGroup()));
+                body.requestedScalingGroup(),
+                config == null ? null : config.network()));
     SessionView session = result.session();
     if (maxWait > 0 && !Boolean.TRUE.equals(body.enqueueOnly())) {
       session = awaitStart(caller, session, Duration.ofSeconds(maxWait));
