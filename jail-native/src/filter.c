@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* personality(2) arguments that the jail allows: the query and the default personality. */
 #define PERSONALITY_QUERY 0xffffffffULL
@@ -38,6 +39,62 @@ static int add_clone_rules(scmp_filter_ctx filter)
     if (result != 0) {
         errno = -result;
         log_errno("seccomp_rule_add(clone) failed");
+    }
+    return result;
+}
+
+/*
+ * Narrows an allowed socket or socketpair to the policy's families. The low 32 bits of the first
+ * argument are the family, which the kernel reads as an int. Listed families run; the others
+ * below AF_MAX fail with EPERM, or stop in the jail for logging in watch mode. Values from AF_MAX
+ * up, which the kernel rejects with EAFNOSUPPORT anyway, get the filter's default action.
+ */
+static int add_socket_rules(scmp_filter_ctx filter, const struct syscall_rule *rule,
+                            const struct policy *policy, bool watch, uint32_t default_action)
+{
+    uint32_t deny_action = watch ? SCMP_ACT_TRACE(TRACE_WATCH) : SCMP_ACT_ERRNO(EPERM);
+    int result = 0;
+    for (int family = 0; family < AF_MAX && result == 0; family++) {
+        bool allowed = policy_socket_family_allowed(policy, family);
+        uint32_t action = allowed ? SCMP_ACT_ALLOW : deny_action;
+        /* libseccomp rejects a rule whose action is the default action. */
+        if (action == default_action) {
+            continue;
+        }
+        result = seccomp_rule_add(filter, action, rule->number, 1,
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, LOW_32_BITS, (scmp_datum_t)family));
+    }
+    if (result != 0) {
+        errno = -result;
+        log_errno("seccomp_rule_add(%s, from %s) failed", rule->name, rule->origin);
+    }
+    return result;
+}
+
+/*
+ * Adds connect, sendto, sendmsg and sendmmsg, which the policy traces. They run unchecked when
+ * the jail checks no destinations (network any and no denied ports). sendto with a NULL address,
+ * as send() makes it on a connected socket, runs unchecked in any case.
+ */
+static int add_destination_rules(scmp_filter_ctx filter, const struct syscall_rule *rule,
+                                 const struct policy *policy)
+{
+    int result;
+    if (!policy_checks_destinations(policy)) {
+        result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, rule->number, 0);
+    } else if (rule->number == SCMP_SYS(sendto)) {
+        result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, rule->number, 1,
+                                  SCMP_A4(SCMP_CMP_EQ, 0));
+        if (result == 0) {
+            result = seccomp_rule_add(filter, SCMP_ACT_TRACE(TRACE_CHECK), rule->number, 1,
+                                      SCMP_A4(SCMP_CMP_NE, 0));
+        }
+    } else {
+        result = seccomp_rule_add(filter, SCMP_ACT_TRACE(TRACE_CHECK), rule->number, 0);
+    }
+    if (result != 0) {
+        errno = -result;
+        log_errno("seccomp_rule_add(%s, from %s) failed", rule->name, rule->origin);
     }
     return result;
 }
@@ -84,9 +141,18 @@ static int add_policy_rules(scmp_filter_ctx filter, const struct policy *policy,
         if (rule->number < 0 || action == default_action) {
             continue;
         }
-        int result = rule->number == SCMP_SYS(clone) && rule->action == SYSCALL_TRACE
-                         ? add_clone_rules(filter)
-                         : add_rule(filter, action, rule);
+        enum check_kind kind = check_kind_of_number(rule->number);
+        int result;
+        if (rule->number == SCMP_SYS(clone) && rule->action == SYSCALL_TRACE) {
+            result = add_clone_rules(filter);
+        } else if (kind == CHECK_CONNECT && rule->action == SYSCALL_TRACE) {
+            result = add_destination_rules(filter, rule, policy);
+        } else if (kind == CHECK_SOCKET && rule->action == SYSCALL_ALLOW &&
+                   policy->socket_families_set) {
+            result = add_socket_rules(filter, rule, policy, watch, default_action);
+        } else {
+            result = add_rule(filter, action, rule);
+        }
         if (result != 0) {
             return result;
         }

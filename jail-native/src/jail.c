@@ -56,6 +56,9 @@ struct options {
     long max_procs; /* -1 keeps the policy's value */
     bool print_policy;
     bool new_session;
+    bool network; /* inet sockets may reach any address */
+    const char *deny_ports[DENY_PORTS_MAX];
+    size_t deny_port_count;
     struct extra_rule extra[EXTRA_RULES_MAX];
     size_t extra_count;
     char **command;
@@ -75,6 +78,10 @@ static void usage(FILE *stream)
             "  --allow-read PATH   also allow opening files under PATH for reading\n"
             "  --allow-write PATH  also allow opening files under PATH for reading and writing\n"
             "  --allow-exec PATH   also allow running programs under PATH\n"
+            "  --network           let inet sockets connect and send to any address, not only\n"
+            "                      to loopback addresses\n"
+            "  --deny-port PORT    deny connect and send calls to TCP or UDP port PORT on every\n"
+            "                      address, also with --network; repeatable\n"
             "  --setsid            start a new session, so that the jail leads a process group\n"
             "                      that its caller can signal (the program gets a group of its\n"
             "                      own in any case)\n"
@@ -119,6 +126,8 @@ enum option_id {
     OPTION_ALLOW_EXEC,
     OPTION_PRINT_POLICY,
     OPTION_SETSID,
+    OPTION_NETWORK,
+    OPTION_DENY_PORT,
     OPTION_HELP,
 };
 
@@ -131,6 +140,8 @@ static const struct option LONG_OPTIONS[] = {
     {"allow-exec", required_argument, NULL, OPTION_ALLOW_EXEC},
     {"print-policy", no_argument, NULL, OPTION_PRINT_POLICY},
     {"setsid", no_argument, NULL, OPTION_SETSID},
+    {"network", no_argument, NULL, OPTION_NETWORK},
+    {"deny-port", required_argument, NULL, OPTION_DENY_PORT},
     {"help", no_argument, NULL, OPTION_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -158,6 +169,16 @@ static int apply_option(struct options *options, int id, const char *argument)
         return 0;
     case OPTION_SETSID:
         options->new_session = true;
+        return 0;
+    case OPTION_NETWORK:
+        options->network = true;
+        return 0;
+    case OPTION_DENY_PORT:
+        if (options->deny_port_count == DENY_PORTS_MAX) {
+            log_message("too many --deny-port options; the maximum is %d", DENY_PORTS_MAX);
+            return -1;
+        }
+        options->deny_ports[options->deny_port_count++] = argument;
         return 0;
     case OPTION_HELP:
         return 1;
@@ -229,8 +250,14 @@ static int load_policy(const struct options *options, struct policy *policy)
         result = rule->exec ? policy_add_exec_rule(policy, rule->access, rule->path)
                             : policy_add_open_rule(policy, rule->access, rule->path);
     }
+    for (size_t i = 0; result == 0 && i < options->deny_port_count; i++) {
+        result = policy_add_deny_port(policy, options->deny_ports[i]);
+    }
     if (result == 0 && options->max_procs >= 0) {
         policy->max_procs = options->max_procs;
+    }
+    if (options->network) {
+        policy->network_any = true;
     }
     return result;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -85,6 +86,33 @@ long tracee_read_string(pid_t tid, unsigned long address, char *buffer, size_t s
         offset += (size_t)count;
     }
     return -ENAMETOOLONG;
+}
+
+int tracee_read_memory(pid_t tid, unsigned long address, void *buffer, size_t size)
+{
+    static unsigned long page_size;
+    if (page_size == 0) {
+        long configured = sysconf(_SC_PAGESIZE);
+        page_size = configured > 0 ? (unsigned long)configured : 4096;
+    }
+    char *bytes = buffer;
+    size_t offset = 0;
+    while (offset < size) {
+        unsigned long at = address + offset;
+        size_t length = page_size - (at % page_size);
+        if (length > size - offset) {
+            length = size - offset;
+        }
+        long count = read_chunk(tid, at, bytes + offset, length);
+        if (count < 0) {
+            return (int)count;
+        }
+        if (count == 0) {
+            return -EFAULT;
+        }
+        offset += (size_t)count;
+    }
+    return 0;
 }
 
 static bool ends_with(const char *text, const char *suffix)
@@ -168,9 +196,31 @@ static bool done_is_under_proc(const struct walk *walk)
     return strncmp(walk->done, "/proc/", 6) == 0;
 }
 
+/* Tells whether walk->done lies in the /proc directory of a process other than the tracee,
+ * such as /proc/1/root. */
+static bool done_is_other_process(const struct walk *walk)
+{
+    if (!done_is_under_proc(walk)) {
+        return false;
+    }
+    const char *digits = walk->done + 6;
+    char *end;
+    long id = strtol(digits, &end, 10);
+    if (end == digits || (*end != '/' && *end != '\0')) {
+        return false;
+    }
+    return id != (long)walk->tgid && id != (long)walk->tid;
+}
+
 /* Follows the symbolic link that walk->done names. */
 static int follow_link(struct walk *walk)
 {
+    if (done_is_other_process(walk)) {
+        /* A link of another process, such as /proc/1/root or /proc/1/cwd, leads into what that
+         * process sees: keep the /proc path, which no rule allows unless one names /proc. */
+        walk->opaque = true;
+        return 0;
+    }
     char target[PATH_MAX];
     ssize_t length = readlink(walk->done, target, sizeof(target) - 1);
     if (length < 0) {
@@ -272,16 +322,31 @@ static int walk_all(struct walk *walk)
     return 0;
 }
 
-/* Writes the resolved path, with the tracee's /proc/TGID shown as /proc/self. */
+/* Returns the length of "/proc/ID" if path is that directory or below it, else 0. */
+static int proc_prefix_length(const char *path, pid_t id)
+{
+    char prefix[32];
+    int length = snprintf(prefix, sizeof(prefix), "/proc/%d", (int)id);
+    if (strncmp(path, prefix, (size_t)length) == 0 &&
+        (path[length] == '\0' || path[length] == '/')) {
+        return length;
+    }
+    return 0;
+}
+
+/* Writes the resolved path, with the tracee's /proc/TGID shown as /proc/self and the calling
+ * thread's /proc/TID as /proc/self/task/TID, the same directory: the JVM's threads read it. */
 static int write_result(const struct walk *walk, char *out, size_t size)
 {
     const char *path = walk->done_length == 0 ? "/" : walk->done;
-    char own[32];
-    int own_length = snprintf(own, sizeof(own), "/proc/%d", (int)walk->tgid);
+    int own_length = proc_prefix_length(path, walk->tgid);
+    int thread_length = walk->tid != walk->tgid ? proc_prefix_length(path, walk->tid) : 0;
     int written;
-    if (strncmp(path, own, (size_t)own_length) == 0 &&
-        (path[own_length] == '\0' || path[own_length] == '/')) {
+    if (own_length > 0) {
         written = snprintf(out, size, "/proc/self%s", path + own_length);
+    } else if (thread_length > 0) {
+        written =
+            snprintf(out, size, "/proc/self/task/%d%s", (int)walk->tid, path + thread_length);
     } else {
         written = snprintf(out, size, "%s", path);
     }

@@ -12,6 +12,10 @@
  */
 long tracee_read_string(pid_t tid, unsigned long address, char *buffer, size_t size);
 
+/* Copies size bytes at address in the tracee's memory into buffer. Returns 0, or -errno if a
+ * byte cannot be read (-EFAULT for an unmapped address). */
+int tracee_read_memory(pid_t tid, unsigned long address, void *buffer, size_t size);
+
 /*
  * Resolves path as the tracee would: relative to dirfd (AT_FDCWD for its working directory),
  * following symbolic links, and with /proc/self and /proc/thread-self taken as the tracee's.

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Maximum depth of include directives, which stops include loops. */
 #define INCLUDE_DEPTH_MAX 8
@@ -84,6 +85,31 @@ static const struct checked_syscall CHECKED_SYSCALLS[] = {
     {"rt_tgsigqueueinfo", CHECK_SIGNAL},
     {"pidfd_open", CHECK_SIGNAL},
     {"prctl", CHECK_PRCTL},
+    {"connect", CHECK_CONNECT},
+    {"sendto", CHECK_CONNECT},
+    {"sendmsg", CHECK_CONNECT},
+    {"sendmmsg", CHECK_CONNECT},
+};
+
+/* Calls that create sockets. Policies list them under 'allow', and socket-families narrows them
+ * in the filter, so they stop in the jail only in watch mode, which logs the families that the
+ * policy denies. They are not in CHECKED_SYSCALLS, which would require 'trace'. */
+static const char *const SOCKET_SYSCALLS[] = {"socket", "socketpair"};
+
+struct socket_family {
+    const char *name;
+    int value;
+};
+
+/* The names that socket-families takes: the AF_ constant in lower case without "AF_". */
+static const struct socket_family SOCKET_FAMILIES[] = {
+    {"unix", AF_UNIX},         {"inet", AF_INET},       {"ax25", AF_AX25},
+    {"ipx", AF_IPX},           {"appletalk", AF_APPLETALK}, {"x25", AF_X25},
+    {"inet6", AF_INET6},       {"key", AF_KEY},         {"netlink", AF_NETLINK},
+    {"packet", AF_PACKET},     {"rds", AF_RDS},         {"llc", AF_LLC},
+    {"can", AF_CAN},           {"tipc", AF_TIPC},       {"bluetooth", AF_BLUETOOTH},
+    {"alg", AF_ALG},           {"vsock", AF_VSOCK},     {"kcm", AF_KCM},
+    {"qipcrtr", AF_QIPCRTR},   {"smc", AF_SMC},         {"xdp", AF_XDP},
 };
 
 #define ARRAY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))
@@ -132,9 +158,13 @@ enum check_kind check_kind_of_number(int number)
 {
     static int numbers[ARRAY_LENGTH(CHECKED_SYSCALLS)];
     static bool resolved;
+    static int socket_numbers[ARRAY_LENGTH(SOCKET_SYSCALLS)];
     if (!resolved) {
         for (size_t i = 0; i < ARRAY_LENGTH(CHECKED_SYSCALLS); i++) {
             numbers[i] = seccomp_syscall_resolve_name(CHECKED_SYSCALLS[i].name);
+        }
+        for (size_t i = 0; i < ARRAY_LENGTH(SOCKET_SYSCALLS); i++) {
+            socket_numbers[i] = seccomp_syscall_resolve_name(SOCKET_SYSCALLS[i]);
         }
         resolved = true;
     }
@@ -146,7 +176,40 @@ enum check_kind check_kind_of_number(int number)
             return CHECKED_SYSCALLS[i].kind;
         }
     }
+    for (size_t i = 0; i < ARRAY_LENGTH(SOCKET_SYSCALLS); i++) {
+        if (socket_numbers[i] == number) {
+            return CHECK_SOCKET;
+        }
+    }
     return CHECK_NONE;
+}
+
+const char *socket_family_name(int family)
+{
+    for (size_t i = 0; i < ARRAY_LENGTH(SOCKET_FAMILIES); i++) {
+        if (SOCKET_FAMILIES[i].value == family) {
+            return SOCKET_FAMILIES[i].name;
+        }
+    }
+    return NULL;
+}
+
+bool policy_socket_family_allowed(const struct policy *policy, int family)
+{
+    if (!policy->socket_families_set) {
+        return true;
+    }
+    for (size_t i = 0; i < policy->socket_family_count; i++) {
+        if (policy->socket_families[i] == family) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool policy_checks_destinations(const struct policy *policy)
+{
+    return !policy->network_any || policy->deny_port_count > 0;
 }
 
 static bool is_forbidden(const char *name)
@@ -493,6 +556,93 @@ static int directive_max_procs(struct policy *policy, const struct location *whe
     return 0;
 }
 
+static int directive_socket_families(struct policy *policy, const struct location *where,
+                                     char **words, size_t count)
+{
+    if (count == 0) {
+        log_message("%s:%lu: expected 'socket-families FAMILY...', such as 'socket-families unix "
+                    "inet'",
+                    where->file, where->line);
+        return -1;
+    }
+    policy->socket_families_set = true;
+    for (size_t i = 0; i < count; i++) {
+        int family = -1;
+        for (size_t j = 0; j < ARRAY_LENGTH(SOCKET_FAMILIES); j++) {
+            if (strcmp(SOCKET_FAMILIES[j].name, words[i]) == 0) {
+                family = SOCKET_FAMILIES[j].value;
+            }
+        }
+        if (family < 0) {
+            log_message("%s:%lu: unknown address family '%s'; use the AF_ name in lower case "
+                        "without AF_, such as unix, inet, inet6 or netlink",
+                        where->file, where->line, words[i]);
+            return -1;
+        }
+        if (policy_socket_family_allowed(policy, family)) {
+            continue;
+        }
+        if (policy->socket_family_count == SOCKET_FAMILIES_MAX) {
+            log_message("%s:%lu: more than %d address families", where->file, where->line,
+                        SOCKET_FAMILIES_MAX);
+            return -1;
+        }
+        policy->socket_families[policy->socket_family_count++] = family;
+    }
+    return 0;
+}
+
+static int directive_network(struct policy *policy, const struct location *where, char **words,
+                             size_t count)
+{
+    if (count == 1 && strcmp(words[0], "loopback") == 0) {
+        policy->network_any = false;
+        return 0;
+    }
+    if (count == 1 && strcmp(words[0], "any") == 0) {
+        policy->network_any = true;
+        return 0;
+    }
+    log_message("%s:%lu: expected 'network loopback' or 'network any'", where->file, where->line);
+    return -1;
+}
+
+int policy_add_deny_port(struct policy *policy, const char *text)
+{
+    long port;
+    if (parse_long(text, 1, &port) != 0 || port > 65535) {
+        log_message("invalid port '%s': expected a number from 1 to 65535", text);
+        return -1;
+    }
+    for (size_t i = 0; i < policy->deny_port_count; i++) {
+        if (policy->deny_ports[i] == port) {
+            return 0;
+        }
+    }
+    if (policy->deny_port_count == DENY_PORTS_MAX) {
+        log_message("too many denied ports; the maximum is %d", DENY_PORTS_MAX);
+        return -1;
+    }
+    policy->deny_ports[policy->deny_port_count++] = (unsigned short)port;
+    return 0;
+}
+
+static int directive_deny_port(struct policy *policy, const struct location *where, char **words,
+                               size_t count)
+{
+    if (count == 0) {
+        log_message("%s:%lu: expected 'deny-port PORT...'", where->file, where->line);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (policy_add_deny_port(policy, words[i]) != 0) {
+            log_message("%s:%lu: the port above is invalid", where->file, where->line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int directive_include(struct policy *policy, const struct location *where, char **words,
                              size_t count, int depth)
 {
@@ -553,6 +703,15 @@ static int parse_directive(struct policy *policy, const struct location *where, 
     }
     if (strcmp(keyword, "max-procs") == 0) {
         return directive_max_procs(policy, where, rest, rest_count);
+    }
+    if (strcmp(keyword, "socket-families") == 0) {
+        return directive_socket_families(policy, where, rest, rest_count);
+    }
+    if (strcmp(keyword, "network") == 0) {
+        return directive_network(policy, where, rest, rest_count);
+    }
+    if (strcmp(keyword, "deny-port") == 0) {
+        return directive_deny_port(policy, where, rest, rest_count);
     }
     if (strcmp(keyword, "include") == 0) {
         return directive_include(policy, where, rest, rest_count, depth);
@@ -740,6 +899,21 @@ void policy_print(const struct policy *policy)
         printf("%s %s\n", access_word(true, rule->access), rule->prefix);
     }
     printf("max-procs %ld\n", policy->max_procs);
+    if (policy->socket_families_set) {
+        printf("socket-families");
+        for (size_t i = 0; i < policy->socket_family_count; i++) {
+            printf(" %s", socket_family_name(policy->socket_families[i]));
+        }
+        printf("\n");
+    }
+    printf("network %s\n", policy->network_any ? "any" : "loopback");
+    if (policy->deny_port_count > 0) {
+        printf("deny-port");
+        for (size_t i = 0; i < policy->deny_port_count; i++) {
+            printf(" %u", (unsigned int)policy->deny_ports[i]);
+        }
+        printf("\n");
+    }
 }
 
 static void free_rules(struct path_rules *rules)

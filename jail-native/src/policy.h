@@ -44,6 +44,12 @@ struct path_rules {
     size_t capacity;
 };
 
+/* Address families that a policy may name in socket-families. */
+#define SOCKET_FAMILIES_MAX 64
+
+/* Ports that connect and send calls may not reach, from deny-port and --deny-port. */
+#define DENY_PORTS_MAX 64
+
 struct policy {
     char *file;
     bool default_kill; /* kill the process instead of failing with default_error */
@@ -54,6 +60,14 @@ struct policy {
     struct path_rules open_rules;
     struct path_rules exec_rules;
     long max_procs; /* 0 for no limit */
+    /* Families that socket and socketpair may create; without socket-families, every family. */
+    bool socket_families_set;
+    int socket_families[SOCKET_FAMILIES_MAX];
+    size_t socket_family_count;
+    /* network any: inet destinations are not limited to loopback (--network). */
+    bool network_any;
+    unsigned short deny_ports[DENY_PORTS_MAX];
+    size_t deny_port_count;
 };
 
 /* Reads a policy file and the files it includes, and checks the result. Returns 0, or -1 after
@@ -64,6 +78,20 @@ int policy_load(struct policy *policy, const char *file);
  * ACCESS_EXEC) as if the policy had it last. Returns 0, or -1 after logging. */
 int policy_add_open_rule(struct policy *policy, enum path_access access, const char *prefix);
 int policy_add_exec_rule(struct policy *policy, enum path_access access, const char *prefix);
+
+/* Adds a port that connect and send calls may not reach on any address. Returns 0, or -1 after
+ * logging. */
+int policy_add_deny_port(struct policy *policy, const char *text);
+
+/* Returns true if socket and socketpair may create sockets of the family. */
+bool policy_socket_family_allowed(const struct policy *policy, int family);
+
+/* Returns the name of an address family as socket-families takes it, such as "inet", or NULL. */
+const char *socket_family_name(int family);
+
+/* Returns true if the jail must check the destinations of connect and send calls: the network is
+ * limited to loopback, or some ports are denied. */
+bool policy_checks_destinations(const struct policy *policy);
 
 /* Returns the access that the longest matching open rule grants to a resolved path. */
 enum path_access policy_open_access(const struct policy *policy, const char *path);
@@ -88,6 +116,8 @@ enum check_kind {
     CHECK_PROCESS, /* fork, vfork, clone without CLONE_THREAD: max-procs */
     CHECK_SIGNAL,  /* kill and relatives: the jail, its parent and init are protected */
     CHECK_PRCTL,   /* prctl: PR_SET_DUMPABLE 0 would hide the program's memory from the jail */
+    CHECK_CONNECT, /* connect, sendto, sendmsg, sendmmsg: loopback destinations, denied ports */
+    CHECK_SOCKET,  /* socket, socketpair: socket-families; stops in the jail in watch mode only */
 };
 
 /* Returns the check of a system call that the jail can check, by name or by number. */

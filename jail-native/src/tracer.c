@@ -2,6 +2,7 @@
 #include "tracer.h"
 
 #include "log.h"
+#include "network.h"
 #include "paths.h"
 #include "regs.h"
 #include "tracees.h"
@@ -25,6 +26,9 @@
 
 /* Denial messages in watch mode, where the log is the point. */
 #define WATCH_DENIAL_MESSAGES 1000
+
+/* Milliseconds that the jail waits for the tasks that it killed after the program's end. */
+#define KILL_WAIT_MS 5000
 
 /* System call numbers below this are logged once each in watch mode. */
 #define SYSCALL_NUMBERS_LOGGED 1024
@@ -317,9 +321,21 @@ static void check_signal(const struct tracer *tracer, const struct tracee *entry
     }
     if (reaches) {
         char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)stop->number);
-        deny(decision, EPERM, "%s of %d, which is the jail, its parent or init",
+        deny(decision, EPERM, "%s of %d, which reaches the jail, its parent or init",
              name == NULL ? "signal" : name, (int)target);
         free(name);
+    }
+}
+
+static void check_connect(const struct tracer *tracer, const struct tracee *entry,
+                          const struct syscall_stop *stop, struct decision *decision)
+{
+    struct network_decision network;
+    network_check(tracer->config->policy, entry->tid, stop, &network);
+    if (network.error != 0) {
+        decision->error = network.error;
+        decision->quiet = network.quiet;
+        snprintf(decision->what, sizeof(decision->what), "%s", network.what);
     }
 }
 
@@ -388,6 +404,15 @@ static void handle_seccomp_stop(struct tracer *tracer, struct tracee *entry)
         break;
     case CHECK_PRCTL:
         check_prctl(&stop, &decision);
+        break;
+    case CHECK_CONNECT:
+        check_connect(tracer, entry, &stop, &decision);
+        break;
+    case CHECK_SOCKET:
+        if (!network_socket_allowed(tracer->config->policy, &stop, decision.what,
+                                    sizeof(decision.what))) {
+            decision.error = EPERM;
+        }
         break;
     case CHECK_NONE:
         /* Only watch mode traces denied calls. In enforce mode the trace action came from a
@@ -487,6 +512,53 @@ static int exit_status_of(int status)
     return WEXITSTATUS(status);
 }
 
+static void kill_all_tracees(const struct tracer *tracer)
+{
+    for (size_t i = 0; i < tracer->tracees.capacity; i++) {
+        if (tracer->tracees.slots[i].tid != 0) {
+            kill(tracer->tracees.slots[i].tgid, SIGKILL);
+        }
+    }
+}
+
+/*
+ * Kills every task that the jail still traces, such as a daemon that the program forked and
+ * detached with setsid, and waits until each has exited, so that none outlives the jail's exit.
+ * A task that forks meanwhile shows up in a stop and is killed as well. Tasks that take longer
+ * than KILL_WAIT_MS, such as ones in uninterruptible sleep, are left to PTRACE_O_EXITKILL, which
+ * makes the kernel kill them when the jail exits.
+ */
+static void end_remaining_tasks(struct tracer *tracer)
+{
+    if (tracer->tracees.count == 0) {
+        return;
+    }
+    kill_all_tracees(tracer);
+    for (long waited = 0; tracer->tracees.count > 0 && waited < KILL_WAIT_MS;) {
+        int status;
+        pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+        if (tid < 0 && errno == EINTR) {
+            continue;
+        }
+        if (tid < 0) {
+            break; /* ECHILD: no traced task is left */
+        }
+        if (tid == 0) {
+            usleep(1000);
+            waited++;
+        } else if (WIFEXITED(status) || WIFSIGNALED(status)) {
+            forget_task(tracer, tid);
+        } else if (register_task(tracer, tid) != NULL) {
+            kill(tid, SIGKILL);
+        }
+    }
+    if (tracer->tracees.count > 0) {
+        log_message("%zu tasks of the program did not exit within %d ms of SIGKILL; the kernel "
+                    "kills them when the jail exits",
+                    tracer->tracees.count, KILL_WAIT_MS);
+    }
+}
+
 int tracer_run(const struct tracer_config *config)
 {
     struct tracer tracer = {.config = config, .processes = 0, .reserved = 0};
@@ -515,6 +587,7 @@ int tracer_run(const struct tracer_config *config)
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             forget_task(&tracer, tid);
             if (tid == config->main_pid) {
+                end_remaining_tasks(&tracer);
                 return exit_status_of(status);
             }
         } else if (WIFSTOPPED(status)) {

@@ -23,21 +23,40 @@
  *   probe forkbomb SECONDS       fork as fast as possible for SECONDS, in every process,
  *                                then print "max-live N eagain N other N"
  *   probe threads N              start N threads that wait, then print "ok" and exit
+ *   probe thread-own-proc        in a second thread, open /proc/TID/stat of that thread
  *   probe open-loop N PATH       open and close PATH N times, print the microseconds per open
+ *   probe socket FAMILY TYPE     socket(FAMILY, TYPE, 0), both numbers
+ *   probe socketpair FAMILY      socketpair(FAMILY, SOCK_STREAM, 0)
+ *   probe listen-connect HOST    listen on HOST (IPv4 or IPv6) on a free TCP port and connect to it
+ *   probe connect HOST PORT      connect a TCP socket to HOST:PORT
+ *   probe sendto HOST PORT       send a UDP datagram with sendto(..., HOST:PORT)
+ *   probe sendto-unspec HOST PORT   the same with an AF_UNSPEC address that contains an IPv4 HOST
+ *   probe send-connected HOST PORT  connect a UDP socket to HOST:PORT, then send() (a NULL address)
+ *   probe sendmsg HOST PORT      send a UDP datagram with sendmsg and msg_name HOST:PORT
+ *   probe sendmmsg HOST PORT     sendmmsg two datagrams: to 127.0.0.1:PORT, then to HOST:PORT
+ *   probe join-parent-group-kill SIGNAL  setpgid(0, getpgid(getppid())), then kill(0, SIGNAL)
+ *   probe daemon                 fork a child that calls setsid and forks a daemon that waits
+ *                                forever; print the daemon's pid once it runs and exit 0
+ *   probe spawn PROGRAM ARGS...  run PROGRAM without the jail around it and print "exit N" or
+ *                                "signal N" for its end, so a test can tell them apart
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -65,6 +84,20 @@ static const char *errno_text(int error)
         return "ENOSYS";
     case ENOTDIR:
         return "ENOTDIR";
+    case EINVAL:
+        return "EINVAL";
+    case EFAULT:
+        return "EFAULT";
+    case ECONNREFUSED:
+        return "ECONNREFUSED";
+    case ENETUNREACH:
+        return "ENETUNREACH";
+    case EHOSTUNREACH:
+        return "EHOSTUNREACH";
+    case EADDRNOTAVAIL:
+        return "EADDRNOTAVAIL";
+    case EAFNOSUPPORT:
+        return "EAFNOSUPPORT";
     default:
         return strerror(error);
     }
@@ -266,6 +299,253 @@ static int command_threads(int count)
     return report(0);
 }
 
+static void *open_own_thread_directory(void *result)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)gettid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *(int *)result = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    return NULL;
+}
+
+static int command_thread_own_proc(void)
+{
+    pthread_t thread;
+    int result = 0;
+    int error = pthread_create(&thread, NULL, open_own_thread_directory, &result);
+    if (error != 0) {
+        return report(error);
+    }
+    pthread_join(thread, NULL);
+    return report(result);
+}
+
+/* Fills address with HOST (IPv4 or IPv6 text) and PORT. Returns its length, or 0 if invalid. */
+static socklen_t parse_address(const char *host, int port, struct sockaddr_storage *address)
+{
+    memset(address, 0, sizeof(*address));
+    struct sockaddr_in *ipv4 = (struct sockaddr_in *)address;
+    struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)address;
+    if (inet_pton(AF_INET, host, &ipv4->sin_addr) == 1) {
+        ipv4->sin_family = AF_INET;
+        ipv4->sin_port = htons((unsigned short)port);
+        return sizeof(*ipv4);
+    }
+    if (inet_pton(AF_INET6, host, &ipv6->sin6_addr) == 1) {
+        ipv6->sin6_family = AF_INET6;
+        ipv6->sin6_port = htons((unsigned short)port);
+        return sizeof(*ipv6);
+    }
+    fprintf(stderr, "probe: invalid address '%s'\n", host);
+    return 0;
+}
+
+static int command_connect(const char *host, int port)
+{
+    struct sockaddr_storage address;
+    socklen_t length = parse_address(host, port, &address);
+    if (length == 0) {
+        return 2;
+    }
+    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return report(errno);
+    }
+    int result = connect(fd, (struct sockaddr *)&address, length);
+    int error = result < 0 ? errno : 0;
+    close(fd);
+    return report(error);
+}
+
+static int command_listen_connect(const char *host)
+{
+    struct sockaddr_storage address;
+    socklen_t length = parse_address(host, 0, &address);
+    if (length == 0) {
+        return 2;
+    }
+    int listener = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0 || bind(listener, (struct sockaddr *)&address, length) != 0 ||
+        listen(listener, 1) != 0 ||
+        getsockname(listener, (struct sockaddr *)&address, &length) != 0) {
+        return report(errno);
+    }
+    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return report(errno);
+    }
+    int result = connect(fd, (struct sockaddr *)&address, length);
+    int error = result < 0 ? errno : 0;
+    close(fd);
+    close(listener);
+    return report(error);
+}
+
+static int udp_socket(int family)
+{
+    return socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+static int command_sendto(const char *host, int port, bool unspecified)
+{
+    struct sockaddr_storage address;
+    socklen_t length = parse_address(host, port, &address);
+    if (length == 0) {
+        return 2;
+    }
+    int fd = udp_socket(address.ss_family);
+    if (fd < 0) {
+        return report(errno);
+    }
+    if (unspecified) {
+        address.ss_family = AF_UNSPEC; /* udp_sendmsg takes it as AF_INET */
+    }
+    ssize_t sent = sendto(fd, "x", 1, 0, (struct sockaddr *)&address, length);
+    int error = sent < 0 ? errno : 0;
+    close(fd);
+    return report(error);
+}
+
+static int command_send_connected(const char *host, int port)
+{
+    struct sockaddr_storage address;
+    socklen_t length = parse_address(host, port, &address);
+    if (length == 0) {
+        return 2;
+    }
+    int fd = udp_socket(address.ss_family);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&address, length) != 0) {
+        return report(errno);
+    }
+    ssize_t sent = send(fd, "x", 1, 0);
+    int error = sent < 0 ? errno : 0;
+    close(fd);
+    return report(error);
+}
+
+static int command_sendmsg(const char *host, int port)
+{
+    struct sockaddr_storage address;
+    socklen_t length = parse_address(host, port, &address);
+    if (length == 0) {
+        return 2;
+    }
+    int fd = udp_socket(address.ss_family);
+    if (fd < 0) {
+        return report(errno);
+    }
+    struct iovec data = {.iov_base = "x", .iov_len = 1};
+    struct msghdr message = {
+        .msg_name = &address, .msg_namelen = length, .msg_iov = &data, .msg_iovlen = 1};
+    ssize_t sent = sendmsg(fd, &message, 0);
+    int error = sent < 0 ? errno : 0;
+    close(fd);
+    return report(error);
+}
+
+static int command_sendmmsg(const char *host, int port)
+{
+    struct sockaddr_storage addresses[2];
+    socklen_t lengths[2] = {parse_address("127.0.0.1", port, &addresses[0]),
+                            parse_address(host, port, &addresses[1])};
+    if (lengths[1] == 0 || addresses[1].ss_family != AF_INET) {
+        fprintf(stderr, "probe: sendmmsg takes an IPv4 address\n");
+        return 2;
+    }
+    int fd = udp_socket(AF_INET);
+    if (fd < 0) {
+        return report(errno);
+    }
+    struct iovec data = {.iov_base = "x", .iov_len = 1};
+    struct mmsghdr messages[2];
+    memset(messages, 0, sizeof(messages));
+    for (int i = 0; i < 2; i++) {
+        messages[i].msg_hdr.msg_name = &addresses[i];
+        messages[i].msg_hdr.msg_namelen = lengths[i];
+        messages[i].msg_hdr.msg_iov = &data;
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent = sendmmsg(fd, messages, 2, 0);
+    int error = sent < 0 ? errno : 0;
+    close(fd);
+    if (error == 0 && sent != 2) {
+        printf("sent %d of 2\n", sent);
+        return 0;
+    }
+    return report(error);
+}
+
+static int command_join_parent_group_kill(int signal)
+{
+    if (setpgid(0, getpgid(getppid())) != 0) {
+        return report(errno);
+    }
+    return result_of(kill(0, signal));
+}
+
+/* The daemon's pid travels through a pipe, so that the caller prints it only once the daemon
+ * runs. */
+static int command_daemon(void)
+{
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) {
+        return report(errno);
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        return report(errno);
+    }
+    if (child == 0) {
+        setsid();
+        pid_t daemon = fork();
+        if (daemon == 0) {
+            pid_t self = getpid();
+            if (write(pipe_fds[1], &self, sizeof(self)) != sizeof(self)) {
+                _exit(1);
+            }
+            for (;;) {
+                pause();
+            }
+        }
+        _exit(daemon < 0 ? 1 : 0);
+    }
+    close(pipe_fds[1]);
+    waitpid(child, NULL, 0);
+    pid_t daemon;
+    if (read(pipe_fds[0], &daemon, sizeof(daemon)) != sizeof(daemon)) {
+        printf("no daemon\n");
+        return 1;
+    }
+    printf("%d\n", (int)daemon);
+    return 0;
+}
+
+static int command_spawn(char **command)
+{
+    pid_t child = fork();
+    if (child < 0) {
+        return report(errno);
+    }
+    if (child == 0) {
+        execv(command[0], command);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(child, &status, 0) < 0) {
+        return report(errno);
+    }
+    fflush(stdout);
+    if (WIFSIGNALED(status)) {
+        printf("signal %d\n", WTERMSIG(status));
+    } else {
+        printf("exit %d\n", WEXITSTATUS(status));
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *command = argc > 1 ? argv[1] : "";
@@ -323,6 +603,47 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "threads") == 0 && argc == 3) {
         return command_threads(atoi(argv[2]));
+    }
+    if (strcmp(command, "thread-own-proc") == 0 && argc == 2) {
+        return command_thread_own_proc();
+    }
+    if (strcmp(command, "socket") == 0 && argc == 4) {
+        int fd = socket(atoi(argv[2]), atoi(argv[3]) | SOCK_CLOEXEC, 0);
+        return result_of(fd);
+    }
+    if (strcmp(command, "socketpair") == 0 && argc == 3) {
+        int fds[2];
+        return result_of(socketpair(atoi(argv[2]), SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+    }
+    if (strcmp(command, "listen-connect") == 0 && argc == 3) {
+        return command_listen_connect(argv[2]);
+    }
+    if (strcmp(command, "connect") == 0 && argc == 4) {
+        return command_connect(argv[2], atoi(argv[3]));
+    }
+    if (strcmp(command, "sendto") == 0 && argc == 4) {
+        return command_sendto(argv[2], atoi(argv[3]), false);
+    }
+    if (strcmp(command, "sendto-unspec") == 0 && argc == 4) {
+        return command_sendto(argv[2], atoi(argv[3]), true);
+    }
+    if (strcmp(command, "send-connected") == 0 && argc == 4) {
+        return command_send_connected(argv[2], atoi(argv[3]));
+    }
+    if (strcmp(command, "sendmsg") == 0 && argc == 4) {
+        return command_sendmsg(argv[2], atoi(argv[3]));
+    }
+    if (strcmp(command, "sendmmsg") == 0 && argc == 4) {
+        return command_sendmmsg(argv[2], atoi(argv[3]));
+    }
+    if (strcmp(command, "join-parent-group-kill") == 0 && argc == 3) {
+        return command_join_parent_group_kill(atoi(argv[2]));
+    }
+    if (strcmp(command, "daemon") == 0) {
+        return command_daemon();
+    }
+    if (strcmp(command, "spawn") == 0 && argc >= 3) {
+        return command_spawn(argv + 2);
     }
     fprintf(stderr, "probe: unknown command; see the comment at the top of tests/probe.c\n");
     return 2;

@@ -128,6 +128,9 @@ test_open_rules() {
     check "openat relative to dirfd works" ok "$(jailed -- "$probe" openat "$scratch" visible.txt)"
     check "own /proc works" ok "$(jailed -- "$probe" open /proc/self/status r)"
     check "other /proc fails" EPERM "$(jailed -- "$probe" open /proc/1/status r)"
+    check "another process's root link fails" EPERM \
+        "$(jailed -- "$probe" open /proc/1/root/etc/hostname r)"
+    check "another process's cwd link fails" EPERM "$(jailed -- "$probe" open /proc/1/cwd r)"
     check "jail memory fails" EPERM "$(jailed -- "$probe" open-parent-mem)"
     check "watch: open outside runs" ok \
         "$(jailed --watch -- "$probe" open "$outside/secret.txt" r)"
@@ -209,6 +212,7 @@ test_process_limit() {
         fail "fork bomb: ends in time" "took $elapsed s"
     fi
     check "threads are not counted" ok "$(jailed --max-procs 2 -- "$probe" threads 10)"
+    check "a thread opens its own /proc/TID" ok "$(jailed -- "$probe" thread-own-proc)"
 }
 
 # Starts probe wait-signal, or the probe command given, under the jail in the background,
@@ -291,6 +295,194 @@ test_signal_protection() {
     check "program can signal itself" ok "$(jailed -- "$probe" kill 0 0)"
 }
 
+# The network tests run in a new network namespace with only loopback, where unshare can make
+# one, so that nothing that the jail lets through by mistake reaches another host. The tests that
+# let a call to a non-loopback address run (watch mode) need it and are skipped without it.
+network_wrapper=()
+if command -v ip > /dev/null; then
+    for unshare_options in "--net" "--net --map-root-user"; do
+        # shellcheck disable=SC2086 # the options are two words
+        if unshare $unshare_options sh -c 'ip link set lo up' 2> /dev/null; then
+            # shellcheck disable=SC2086
+            network_wrapper=(unshare $unshare_options sh -c 'ip link set lo up && exec "$@"' sh)
+            break
+        fi
+    done
+fi
+
+# Runs the jail like jailed, in the network namespace if there is one.
+net_jailed() {
+    timeout "$TIMEOUT" "${network_wrapper[@]}" "$jail" --policy "$policies/base.policy" \
+        --allow-exec "$build/tests" "$@" 2> "$scratch/stderr"
+}
+
+# AF_PACKET is 17, AF_ALG 38, AF_UNIX 1 and AF_NETLINK 16; SOCK_STREAM is 1, SOCK_DGRAM 2,
+# SOCK_RAW 3 and SOCK_SEQPACKET 5.
+test_socket_families() {
+    check "AF_PACKET socket fails with EPERM" EPERM "$(net_jailed -- "$probe" socket 17 3)"
+    check "AF_ALG socket fails with EPERM" EPERM "$(net_jailed -- "$probe" socket 38 5)"
+    check "AF_ALG socketpair fails with EPERM" EPERM "$(net_jailed -- "$probe" socketpair 38)"
+    check "AF_UNIX socket works" ok "$(net_jailed -- "$probe" socket 1 1)"
+    check "AF_UNIX socketpair works" ok "$(net_jailed -- "$probe" socketpair 1)"
+    check "AF_NETLINK socket works" ok "$(net_jailed -- "$probe" socket 16 2)"
+    local unjailed
+    unjailed=$("${network_wrapper[@]}" "$probe" socket 38 5)
+    check "watch: AF_ALG socket runs" "$unjailed" "$(net_jailed --watch -- "$probe" socket 38 5)"
+    check_contains "watch: AF_ALG socket is logged" "$scratch/stderr" \
+        "jail: watch: would deny socket of family 38 (alg) in pid"
+    check "policy prints socket-families" "socket-families unix netlink inet inet6" \
+        "$("$jail" --policy "$policies/base.policy" --print-policy | grep '^socket-families')"
+}
+
+# 192.0.2.1 and 2001:db8::1 are documentation addresses (TEST-NET-1, RFC 5737 and RFC 3849).
+# Port 9 (discard) has no listener, so an allowed TCP connect to loopback ends with ECONNREFUSED.
+test_network_loopback() {
+    check "connect to 127.0.0.1 listener works" ok \
+        "$(net_jailed -- "$probe" listen-connect 127.0.0.1)"
+    # /proc/net/if_inet6 exists when the kernel has IPv6.
+    if [[ -e /proc/net/if_inet6 ]]; then
+        check "connect to ::1 listener works" ok "$(net_jailed -- "$probe" listen-connect ::1)"
+    fi
+
+    check "connect to 127.0.0.2 is allowed" ECONNREFUSED \
+        "$(net_jailed -- "$probe" connect 127.0.0.2 9)"
+    check "connect to ::ffff:127.0.0.1 is allowed" ECONNREFUSED \
+        "$(net_jailed -- "$probe" connect ::ffff:127.0.0.1 9)"
+    check "connect to 192.0.2.1 fails with EPERM" EPERM \
+        "$(net_jailed -- "$probe" connect 192.0.2.1 80)"
+    check_contains "denied connect is logged" "$scratch/stderr" \
+        "jail: denied connect to 192.0.2.1:80 (not a loopback address) in pid"
+    check "connect to 2001:db8::1 fails with EPERM" EPERM \
+        "$(net_jailed -- "$probe" connect 2001:db8::1 80)"
+    check "connect to ::ffff:192.0.2.1 fails" EPERM \
+        "$(net_jailed -- "$probe" connect ::ffff:192.0.2.1 80)"
+
+    check "sendto 127.0.0.1 works" ok "$(net_jailed -- "$probe" sendto 127.0.0.1 9)"
+    check "sendto 192.0.2.1 fails with EPERM" EPERM "$(net_jailed -- "$probe" sendto 192.0.2.1 53)"
+    check_contains "denied sendto is logged" "$scratch/stderr" \
+        "jail: denied sendto to 192.0.2.1:53 (not a loopback address)"
+    check "AF_UNSPEC sendto 192.0.2.1 fails" EPERM \
+        "$(net_jailed -- "$probe" sendto-unspec 192.0.2.1 53)"
+    check "send on connected UDP socket works" ok \
+        "$(net_jailed -- "$probe" send-connected 127.0.0.1 9)"
+
+    check "sendmsg to 127.0.0.1 works" ok "$(net_jailed -- "$probe" sendmsg 127.0.0.1 9)"
+    check "sendmsg to 192.0.2.1 fails with EPERM" EPERM \
+        "$(net_jailed -- "$probe" sendmsg 192.0.2.1 53)"
+    check_contains "denied sendmsg is logged" "$scratch/stderr" \
+        "jail: denied sendmsg to 192.0.2.1:53 (not a loopback address)"
+    check "sendmmsg to loopback works" ok "$(net_jailed -- "$probe" sendmmsg 127.0.0.2 9)"
+    check "sendmmsg to 192.0.2.1 fails" EPERM "$(net_jailed -- "$probe" sendmmsg 192.0.2.1 53)"
+    check_contains "denied sendmmsg is logged" "$scratch/stderr" \
+        "jail: denied sendmmsg to 192.0.2.1:53 (not a loopback address)"
+
+    if [[ -x /usr/bin/python3 ]]; then
+        check "Unix socket connect works" ok \
+            "$(net_jailed -- /usr/bin/python3 -c "import socket
+s = socket.socket(socket.AF_UNIX); s.bind('$scratch/unix.sock'); s.listen()
+c = socket.socket(socket.AF_UNIX); c.connect('$scratch/unix.sock'); print('ok')")"
+    fi
+}
+
+# Watch mode lets the calls run, so a call to a non-loopback address is made only in the network
+# namespace, where it fails with ENETUNREACH without sending anything.
+test_network_watch() {
+    if [[ -z "${network_wrapper[*]}" ]]; then
+        echo "SKIP watch mode of the network checks: unshare --net is not available"
+        return
+    fi
+    check "watch: connect to 192.0.2.1 runs" ENETUNREACH \
+        "$(net_jailed --watch -- "$probe" connect 192.0.2.1 80)"
+    check_contains "watch: connect is logged" "$scratch/stderr" \
+        "jail: watch: would deny connect to 192.0.2.1:80 (not a loopback address) in pid"
+    check "watch: sendto 192.0.2.1 runs" ENETUNREACH \
+        "$(net_jailed --watch -- "$probe" sendto 192.0.2.1 53)"
+    check_contains "watch: sendto is logged" "$scratch/stderr" \
+        "jail: watch: would deny sendto to 192.0.2.1:53 (not a loopback address)"
+    check "watch: sendmsg 192.0.2.1 runs" ENETUNREACH \
+        "$(net_jailed --watch -- "$probe" sendmsg 192.0.2.1 53)"
+    check_contains "watch: sendmsg is logged" "$scratch/stderr" \
+        "jail: watch: would deny sendmsg to 192.0.2.1:53 (not a loopback address)"
+    check "watch: sendmmsg 192.0.2.1 runs" "sent 1 of 2" \
+        "$(net_jailed --watch -- "$probe" sendmmsg 192.0.2.1 53)"
+    check_contains "watch: sendmmsg is logged" "$scratch/stderr" \
+        "jail: watch: would deny sendmmsg to 192.0.2.1:53 (not a loopback address)"
+    check "--network: connect to 192.0.2.1 runs" ENETUNREACH \
+        "$(net_jailed --network -- "$probe" connect 192.0.2.1 80)"
+    check "--network: nothing is logged" "" "$(cat "$scratch/stderr")"
+}
+
+test_network_options() {
+    check "--network prints network any" "network any" \
+        "$("$jail" --policy "$policies/base.policy" --network --print-policy | grep '^network')"
+    check "policy defaults to network loopback" "network loopback" \
+        "$("$jail" --policy "$policies/base.policy" --print-policy | grep '^network')"
+    check "--network: loopback connect works" ok \
+        "$(net_jailed --network -- "$probe" listen-connect 127.0.0.1)"
+    check "--deny-port denies loopback connect" EPERM \
+        "$(net_jailed --deny-port 9 -- "$probe" connect 127.0.0.1 9)"
+    check_contains "denied port is logged" "$scratch/stderr" \
+        "jail: denied connect to 127.0.0.1:9 (a denied port) in pid"
+    check "--deny-port denies ::1 connect" EPERM \
+        "$(net_jailed --deny-port 9 -- "$probe" connect ::1 9)"
+    check "--deny-port applies with --network" EPERM \
+        "$(net_jailed --network --deny-port 9 -- "$probe" connect 127.0.0.1 9)"
+    check "--deny-port denies sendto" EPERM \
+        "$(net_jailed --network --deny-port 9 -- "$probe" sendto 127.0.0.1 9)"
+    check "--deny-port keeps other ports" ECONNREFUSED \
+        "$(net_jailed --deny-port 9 -- "$probe" connect 127.0.0.1 7)"
+    check "watch: denied port runs" ECONNREFUSED \
+        "$(net_jailed --watch --deny-port 9 -- "$probe" connect 127.0.0.1 9)"
+    check_contains "watch: denied port is logged" "$scratch/stderr" \
+        "jail: watch: would deny connect to 127.0.0.1:9 (a denied port) in pid"
+    check "--print-policy shows denied ports" "deny-port 2000 2001" \
+        "$("$jail" --policy "$policies/base.policy" --deny-port 2000 --deny-port 2001 \
+            --print-policy | grep '^deny-port')"
+    local code=0
+    "$jail" --policy "$policies/base.policy" --deny-port 70000 --print-policy > /dev/null \
+        2> "$scratch/stderr" || code=$?
+    check "--deny-port rejects port 70000" 125 "$code"
+}
+
+# kill(-1) would reach the jail and the runner, which run as the same user; kill(0) reaches the
+# program's own process group, which the jail and its parent are not in.
+test_kill_everyone() {
+    check "kill(-1, SIGKILL) fails with EPERM" "EPERM
+exit 0" "$("$probe" spawn "$jail" --policy "$policies/base.policy" --allow-exec "$build/tests" \
+        -- "$probe" kill -1 9 2> /dev/null)"
+    check "kill(0, SIGKILL) ends only the program" "exit 137" \
+        "$("$probe" spawn "$jail" --policy "$policies/base.policy" --allow-exec "$build/tests" \
+            -- "$probe" kill 0 9 2> /dev/null)"
+    check "kill(0) in the jail's group fails" EPERM \
+        "$(jailed -- "$probe" join-parent-group-kill 9)"
+}
+
+# A daemon that the program detached with setsid and a second fork must not outlive the jail.
+test_daemon_ends() {
+    local daemon state
+    daemon=$(jailed -- "$probe" daemon)
+    check "daemon: jail exits with the program" 0 $?
+    if [[ ! "$daemon" =~ ^[0-9]+$ ]]; then
+        fail "daemon: gone when the jail returns" "probe output: $daemon"
+        return
+    fi
+    state=$(awk '{print $3}' "/proc/$daemon/stat" 2> /dev/null || true)
+    if [[ -z "$state" || "$state" == Z || "$state" == X ]]; then
+        pass "daemon: gone when the jail returns"
+    else
+        fail "daemon: gone when the jail returns" "pid $daemon is in state $state"
+        kill -KILL "$daemon" 2> /dev/null
+    fi
+    daemon=$(jailed -- /bin/sh -c "$probe daemon")
+    state=$(awk '{print $3}' "/proc/$daemon/stat" 2> /dev/null || true)
+    if [[ -z "$state" || "$state" == Z || "$state" == X ]]; then
+        pass "daemon of sh -c: gone when the jail returns"
+    else
+        fail "daemon of sh -c: gone when the jail returns" "pid $daemon is in state $state"
+        kill -KILL "$daemon" 2> /dev/null
+    fi
+}
+
 test_static_binary() {
     if readelf -l "$jail" | grep --quiet INTERP; then
         fail "jail is statically linked" "readelf shows a program interpreter"
@@ -343,6 +535,11 @@ test_policies() {
     check_rejected "trace getpid" "trace getpid" "has no check for"
     check_rejected "an unknown system call" "allow opne" "unknown system call"
     check_rejected "a relative path" "read home" "invalid path"
+    check_rejected "unchecked connect" "allow connect" "is checked by the jail"
+    check_rejected "an unknown address family" "socket-families unix wifi" \
+        "unknown address family 'wifi'"
+    check_rejected "an invalid network mode" "network open" "expected 'network loopback'"
+    check_rejected "port 0" "deny-port 0" "invalid port '0'"
     local policy
     for policy in "$policies"/*.policy; do
         if "$jail" --policy "$policy" --print-policy > /dev/null 2> "$scratch/stderr"; then
@@ -366,6 +563,12 @@ test_process_limit
 test_signal_forwarding
 test_signal_main_thread
 test_signal_protection
+test_kill_everyone
+test_daemon_ends
+test_socket_families
+test_network_loopback
+test_network_watch
+test_network_options
 test_static_binary
 test_hook
 test_policies

@@ -19,6 +19,11 @@ import java.util.OptionalInt;
  * and passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to that group, so an interrupt reaches the
  * program once. SIGKILL ends the jail, and the kernel then kills every process that it traced.
  *
+ * <p>User code reaches only loopback addresses over inet sockets unless {@value #NETWORK} is
+ * {@value #NETWORK_ISOLATED}, which the agent sets when the session asked for a network; then the
+ * jail runs with {@code --network}. In both modes the jail denies connections to the runner's own
+ * ports on every address, so that user code cannot send requests to its runner.
+ *
  * <p>The hook and {@value #CORE_COUNT} apply whatever the jail mode, because they only inform
  * programs; a program that unsets LD_PRELOAD loses nothing but the count.
  */
@@ -28,6 +33,11 @@ final class Jail {
 
   /** Variable that libbaihook.so returns as the number of cores. */
   static final String CORE_COUNT = "BACKENDAI_CORE_COUNT";
+
+  /** Variable whose value {@value #NETWORK_ISOLATED} lets user code reach any address. */
+  static final String NETWORK = "BACKENDAI_NETWORK";
+
+  static final String NETWORK_ISOLATED = "isolated";
 
   static final String BINARY = "jail";
   static final String HOOK = "libbaihook.so";
@@ -57,7 +67,7 @@ final class Jail {
    * @param workDir the working directory of drivers and batch commands, which the programs may
    *     write and run programs from
    * @param runnerEnvironment the runner's environment, whose LD_PRELOAD and {@value #CORE_COUNT}
-   *     are kept
+   *     are kept, and whose {@value #NETWORK} chooses the network mode
    * @param coreCount the session's cores, from {@link CpuQuota}, or empty if unlimited
    * @throws IllegalArgumentException if the jail is on but its binary or the policy is missing. The
    *     runner then does not start, because user code must not run unjailed by accident.
@@ -97,6 +107,12 @@ final class Jail {
     if (config.jailMode() == RunnerConfig.JailMode.WATCH) {
       prefix.add("--watch");
     }
+    boolean network = networkAllowed(runnerEnvironment);
+    if (network) {
+      prefix.add("--network");
+    }
+    prefix.addAll(List.of("--deny-port", Integer.toString(config.portIn())));
+    prefix.addAll(List.of("--deny-port", Integer.toString(config.portOut())));
     Path driversDir = config.driversDir().toAbsolutePath().normalize();
     Path absoluteWorkDir = workDir.toAbsolutePath().normalize();
     prefix.addAll(List.of("--allow-read", driversDir.toString()));
@@ -110,7 +126,26 @@ final class Jail {
             + " mode with "
             + policy
             + ".");
+    LOG.info(
+        (network
+                ? "User code may connect to any address (" + NETWORK + "=" + NETWORK_ISOLATED + ")"
+                : "User code may connect only to loopback addresses ("
+                    + NETWORK
+                    + " is not "
+                    + NETWORK_ISOLATED
+                    + ")")
+            + ", except to the runner's ports "
+            + config.portIn()
+            + " and "
+            + config.portOut()
+            + ".");
     return new Jail(prefix, environment);
+  }
+
+  /** Returns true if {@value #NETWORK} is {@value #NETWORK_ISOLATED}, ignoring blanks around. */
+  static boolean networkAllowed(Map<String, String> runnerEnvironment) {
+    String value = runnerEnvironment.get(NETWORK);
+    return value != null && value.strip().equals(NETWORK_ISOLATED);
   }
 
   /** Returns true if programs run under the jail. */

@@ -138,6 +138,57 @@ class JailTest {
   }
 
   @Test
+  void networkIsLoopbackByDefault(@TempDir Path root) throws IOException {
+    Path jailDir = fakeJailDir(root, Jail.DEFAULT_POLICY);
+    RunnerConfig config = config(Map.of(RunnerConfig.JAIL_DIR, jailDir.toString()));
+
+    List<String> absent =
+        Jail.configure(config, workDir, Map.of(), OptionalInt.empty()).wrap(List.of("prog"));
+    List<String> other =
+        Jail.configure(config, workDir, Map.of(Jail.NETWORK, "none"), OptionalInt.empty())
+            .wrap(List.of("prog"));
+
+    assertFalse(absent.contains("--network"), absent.toString());
+    assertFalse(other.contains("--network"), other.toString());
+  }
+
+  @Test
+  void isolatedNetworkPassesNetworkOption(@TempDir Path root) throws IOException {
+    Path jailDir = fakeJailDir(root, Jail.DEFAULT_POLICY);
+    RunnerConfig config = config(Map.of(RunnerConfig.JAIL_DIR, jailDir.toString()));
+
+    List<String> command =
+        Jail.configure(
+                config, workDir, Map.of(Jail.NETWORK, Jail.NETWORK_ISOLATED), OptionalInt.empty())
+            .wrap(List.of("prog"));
+
+    assertTrue(command.indexOf("--network") < command.indexOf("--"), command.toString());
+    assertTrue(command.contains("--network"), command.toString());
+  }
+
+  @Test
+  void runnerPortsAreDenied(@TempDir Path root) throws IOException {
+    Path jailDir = fakeJailDir(root, Jail.DEFAULT_POLICY);
+    RunnerConfig config =
+        config(
+            Map.of(
+                RunnerConfig.JAIL_DIR, jailDir.toString(),
+                RunnerConfig.PORT_IN, "3000",
+                RunnerConfig.PORT_OUT, "3001"));
+
+    List<String> command =
+        Jail.configure(
+                config, workDir, Map.of(Jail.NETWORK, Jail.NETWORK_ISOLATED), OptionalInt.empty())
+            .wrap(List.of("prog"));
+
+    int first = command.indexOf("--deny-port");
+    int last = command.lastIndexOf("--deny-port");
+    assertEquals("3000", command.get(first + 1));
+    assertEquals("3001", command.get(last + 1));
+    assertTrue(last < command.indexOf("--"), command.toString());
+  }
+
+  @Test
   void missingPolicyStopsTheRunner(@TempDir Path root) throws IOException {
     Path jailDir = fakeJailDir(root);
     RunnerConfig config = config(Map.of(RunnerConfig.JAIL_DIR, jailDir.toString()));
@@ -268,6 +319,29 @@ class JailTest {
     assertEquals(1, run.exitCode());
     assertTrue(run.stderr().contains("jail: denied open of /proc/1/status"), run.stderr());
     assertTrue(run.stderr().contains("Operation not permitted"), run.stderr());
+  }
+
+  @Test
+  void driverReachesOnlyLoopback() throws IOException {
+    startJailedPython("enforce");
+
+    Run denied =
+        harness.run(
+            "import socket\n"
+                + "s = socket.socket()\n"
+                + "try:\n"
+                + "    s.connect(('192.0.2.1', 80))\n"
+                + "except PermissionError:\n"
+                + "    print('denied')\n");
+    Run loopback =
+        harness.run(
+            "import socket\n"
+                + "server = socket.create_server(('127.0.0.1', 0))\n"
+                + "client = socket.create_connection(server.getsockname())\n"
+                + "print(server.accept()[1][0])\n");
+
+    assertEquals("denied\n", denied.stdout(), denied.stderr());
+    assertEquals("127.0.0.1\n", loopback.stdout(), loopback.stderr());
   }
 
   @Test
