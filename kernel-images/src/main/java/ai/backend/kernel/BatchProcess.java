@@ -123,8 +123,8 @@ final class BatchProcess {
 
   /**
    * Starts {@code /bin/sh -c command} under the jail, or through setsid without it, in {@code
-   * workDir} with the runner's environment and the variables of {@code settings}, and watches its
-   * stdin unless the settings turn that off.
+   * workDir} with the runner's environment, the variables of {@code settings} and the oom_score_adj
+   * of user code ({@link OomScore}), and watches its stdin unless the settings turn that off.
    *
    * @param settings the jail or the setsid program, one of which must be there (see {@link
    *     BatchSettings#canStart()}), and the other batch settings
@@ -140,7 +140,8 @@ final class BatchProcess {
       commandLine.add(settings.setsid().orElseThrow());
       commandLine.addAll(shell);
     }
-    ProcessBuilder builder = new ProcessBuilder(commandLine).directory(workDir.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(OomScore.wrap(commandLine)).directory(workDir.toFile());
     builder.environment().putAll(settings.environment());
     Process process = builder.start();
     BatchProcess batch = new BatchProcess(process, listener, jailed);
@@ -348,6 +349,7 @@ final class BatchProcess {
   }
 
   private void awaitExit() {
+    OomScore.confirm(pid(), process::isAlive);
     int exitCode = waitForProcess();
     boolean drained = true;
     try {

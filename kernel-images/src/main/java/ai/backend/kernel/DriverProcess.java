@@ -99,11 +99,14 @@ final class DriverProcess {
     this.listener = listener;
   }
 
-  /** Starts the driver in {@code workDir} with the runner's environment and {@code environment}. */
+  /**
+   * Starts the driver in {@code workDir} with the runner's environment and {@code environment}, and
+   * with the oom_score_adj of user code ({@link OomScore}).
+   */
   static DriverProcess start(
       List<String> command, Map<String, String> environment, Path workDir, Listener listener)
       throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
+    ProcessBuilder builder = new ProcessBuilder(OomScore.wrap(command)).directory(workDir.toFile());
     builder.environment().putAll(environment);
     Process process = builder.start();
     DriverProcess driver = new DriverProcess(process, listener);
@@ -306,6 +309,7 @@ final class DriverProcess {
       return;
     }
     if (READY.equals(record.type())) {
+      OomScore.confirm(pid(), process::isAlive);
       features = decodeFeatures(record.payload());
       listener.driverReady(this);
     } else {

@@ -37,6 +37,10 @@ import java.util.function.Consumer;
  *       {@code exec} steps of the same batch end at once with the failed step's exit code.
  *   <li>A batch command that blocks reading its stdin gets one {@code waiting-input} record per
  *       wait, always before its end record ({@link BatchProcess}).
+ *   <li>If the container's OOM kill count grew between the start and the end of a {@code code} or
+ *       batch request, a stderr record before the end record reports that the session ran out of
+ *       memory ({@link OomKills}). It reports that the program was stopped if the driver died or
+ *       the batch command exited with 137, and that a process of the session was stopped otherwise.
  * </ul>
  *
  * <p>Records of a request are sent by the thread that reads its output, which also sends the
@@ -112,6 +116,9 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
     boolean killed;
     boolean ending;
 
+    /** The cgroup's OOM kill count when the request started, or {@link OomKills#UNKNOWN}. */
+    long oomKillsBefore = OomKills.UNKNOWN;
+
     ActiveRequest(Request request) {
       this.request = request;
     }
@@ -125,6 +132,7 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
   private final BatchDefaults batchDefaults;
   private final BatchSettings batchSettings;
   private final Consumer<Record> sink;
+  private final OomKills oomKills;
   private final ScheduledExecutorService timer;
 
   // Guarded by this.
@@ -149,6 +157,21 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
       BatchDefaults batchDefaults,
       BatchSettings batchSettings,
       Consumer<Record> sink) {
+    this(runtimeType, workDir, batchDefaults, batchSettings, sink, MemoryCgroup.ofThisContainer());
+  }
+
+  /**
+   * @param memoryCgroup the cgroup whose OOM kill count shows whether the OOM killer stopped a
+   *     process during a request
+   */
+  RunScheduler(
+      String runtimeType,
+      Path workDir,
+      BatchDefaults batchDefaults,
+      BatchSettings batchSettings,
+      Consumer<Record> sink,
+      MemoryCgroup memoryCgroup) {
+    this.oomKills = new OomKills(memoryCgroup);
     this.runtimeType = runtimeType;
     this.workDir = workDir;
     this.batchDefaults = batchDefaults;
@@ -321,7 +344,15 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
     Request request = current.request;
     List<Record> records = new ArrayList<>();
     int runExitCode;
-    if (current.killed) {
+    long oomKillCount =
+        current.killed || request.operation().equals("complete")
+            ? 0
+            : oomKills.killsSince(current.oomKillsBefore, exitCode);
+    if (oomKillCount > 0) {
+      runExitCode = exitCode != 0 ? exitCode : 1;
+      logOomKills(request, oomKillCount, true);
+      records.add(new Record("stderr", oomKills.programStoppedMessage(runtimeType)));
+    } else if (current.killed) {
       runExitCode = KILLED_EXIT_CODE;
       LOG.warning(request.describe() + " ended because its driver was killed.");
       records.add(
@@ -387,6 +418,19 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
               "The command did not stop within "
                   + INTERRUPT_GRACE_MILLIS / 1000
                   + " s after the interrupt, so its process group was killed.\n"));
+    } else {
+      long oomKillCount = oomKills.killsSince(current.oomKillsBefore, exitCode);
+      if (oomKillCount > 0) {
+        // A shell that the OOM killer stopped, or whose last command it stopped, exits with 137.
+        boolean programStopped = exitCode == OomKills.SIGKILL_EXIT_CODE;
+        logOomKills(current.request, oomKillCount, programStopped);
+        records.add(
+            new Record(
+                "stderr",
+                programStopped
+                    ? oomKills.programStoppedMessage(null)
+                    : oomKills.processStoppedMessage()));
+      }
     }
     records.add(current.request.end(exitCode));
     end(current, records, exitCode);
@@ -422,6 +466,7 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
         }
         started = new ActiveRequest(queue.pollFirst());
         active = started;
+        started.oomKillsBefore = oomKills.count();
         immediate = start(started);
         interruptNow = interruptQueued;
         interruptQueued = false;
@@ -622,7 +667,34 @@ final class RunScheduler implements DriverSupervisor.Listener, BatchProcess.List
               + " that ends no active request.");
       return;
     }
-    end(current, List.of(record), exitCodeOf(record));
+    int exitCode = exitCodeOf(record);
+    long oomKillCount =
+        current.request.operation().equals("code")
+            ? oomKills.killsSince(current.oomKillsBefore, exitCode)
+            : 0;
+    if (oomKillCount > 0) {
+      logOomKills(current.request, oomKillCount, false);
+      end(
+          current,
+          List.of(new Record("stderr", oomKills.processStoppedMessage()), record),
+          exitCode);
+    } else {
+      end(current, List.of(record), exitCode);
+    }
+  }
+
+  private void logOomKills(Request request, long count, boolean programStopped) {
+    LOG.warning(
+        request.describe()
+            + ": the OOM killer stopped "
+            + count
+            + (count == 1 ? " process" : " processes")
+            + " of the session (memory limit "
+            + oomKills.describeLimit()
+            + "); "
+            + (programStopped
+                ? "the request's program was stopped."
+                : "the request's program went on."));
   }
 
   private synchronized boolean isActiveCode(DriverProcess source) {
