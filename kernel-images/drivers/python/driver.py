@@ -719,20 +719,23 @@ class CodeRunner:
         except (SyntaxError, ValueError) as e:
             traceback.print_exception(type(e), e, None, file=self._driver_stderr)
             return 1
+        error = None
         try:
-            try:
-                self._guard.enter_user_code()
-                exec(code, self.namespace)
-            finally:
-                self._guard.leave_user_code()
-            return 0
-        except SystemExit as e:
-            return self._exit_code_of(e)
+            self._guard.enter_user_code()
+            exec(code, self.namespace)
         except BaseException as e:
-            print_user_traceback(e, self._driver_stderr)
-            if isinstance(e, KeyboardInterrupt):
-                return INTERRUPTED_EXIT_CODE
-            return 1
+            error = e
+        if os.getpid() != _driver_pid:
+            end_forked_child(error)
+        self._guard.leave_user_code()
+        if error is None:
+            return 0
+        if isinstance(error, SystemExit):
+            return self._exit_code_of(error)
+        print_user_traceback(error, self._driver_stderr)
+        if isinstance(error, KeyboardInterrupt):
+            return INTERRUPTED_EXIT_CODE
+        return 1
 
     def _exit_code_of(self, e):
         """Return the process exit code that Python itself would use for SystemExit(e.code)."""
@@ -869,6 +872,32 @@ def install_fork_handler():
 
 _original_input = builtins.input
 _original_getpass = getpass.getpass
+
+
+def end_forked_child(error):
+    """End a process that user code forked (os.fork) once it returns into the driver.
+
+    The child is a copy of the driver, whose threads did not survive the fork, and whose locks
+    they may have held, so it must not touch the driver's state: it ends the way a script would,
+    with the traceback on its plain stderr.
+    """
+    status = 0
+    try:
+        if isinstance(error, SystemExit):
+            if error.code is None:
+                status = 0
+            elif isinstance(error.code, int):
+                status = error.code
+            else:
+                print(error.code, file=sys.stderr)
+                status = 1
+        elif error is not None:
+            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+            status = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        _real_exit(status & 0xFF)
 
 
 def install_exit_flush(runner):

@@ -66,6 +66,22 @@ class HostileOutputTest {
   }
 
   @Test
+  void forkedChildEndsWhenItReturns() {
+    String code =
+        "import os\n"
+            + "pid = os.fork()\n"
+            + "if pid == 0:\n"
+            + "    raise ValueError('raised in the child')\n"
+            + "print('child exit code', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))";
+    Run run = harness.run(code);
+
+    assertEquals("child exit code 1\n", run.stdout());
+    assertTrue(run.stderr().contains("ValueError: raised in the child"), run.stderr());
+    assertEquals(0, run.exitCode());
+    assertEquals("next\n", harness.run("print('next')").stdout());
+  }
+
+  @Test
   void endlessBatchOutputIsInterrupted() {
     harness.client.send("exec", "yes");
     drainOutput(ENDLESS_OUTPUT_CHARS);
