@@ -22,6 +22,7 @@ final class ItSupport {
   private final String scalingGroup;
   private final String cpu;
   private final String mem;
+  private final List<String> extraArguments;
   private Process agent;
   private Path agentLog;
   private String accessKey;
@@ -41,10 +42,22 @@ final class ItSupport {
    * @param scalingGroup the agent's scaling group, or null for {@code default}
    */
   ItSupport(String agentId, String scalingGroup, String cpu, String mem) {
+    this(agentId, scalingGroup, cpu, mem, List.of());
+  }
+
+  /**
+   * An agent of a scaling group with a declared capacity and more options.
+   *
+   * @param extraArguments options appended to the agent's command line, such as {@code --jail
+   *     watch}
+   */
+  ItSupport(
+      String agentId, String scalingGroup, String cpu, String mem, List<String> extraArguments) {
     this.agentId = agentId;
     this.scalingGroup = scalingGroup;
     this.cpu = cpu;
     this.mem = mem;
+    this.extraArguments = List.copyOf(extraArguments);
   }
 
   /**
@@ -114,6 +127,7 @@ final class ItSupport {
     if (scalingGroup != null) {
       command.addAll(List.of("--scaling-group", scalingGroup));
     }
+    command.addAll(extraArguments);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("BACKEND_AGENT_BROKER_PASSWORD", broker.getProperty("password"));
     builder
@@ -138,6 +152,11 @@ final class ItSupport {
       agent.destroyForcibly();
       agent.waitFor(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Returns whether the agent process was started and still runs. */
+  synchronized boolean isAlive() {
+    return agent != null && agent.isAlive();
   }
 
   /** Starts the agent again after {@link #kill}, with the same id and settings. */
