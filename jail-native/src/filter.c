@@ -27,15 +27,19 @@ static int add_rule(scmp_filter_ctx filter, uint32_t action, const struct syscal
 }
 
 /* Threads run unchecked; clone calls that create processes stop in the tracer, which counts
- * them. The flags are the first argument of clone on every architecture. */
+ * them. A clone with CLONE_UNTRACED matches neither rule and gets the filter's default action
+ * (EPERM in the shipped policies; watch mode logs and allows it), because its child would escape the tracer, the process cap and the cleanup when the program
+ * ends. The flags are the first argument of clone on every architecture. */
 static int add_clone_rules(scmp_filter_ctx filter)
 {
+    const scmp_datum_t mask = CLONE_THREAD | CLONE_UNTRACED;
     int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                                  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, mask, CLONE_THREAD));
     if (result == 0) {
         result = seccomp_rule_add(filter, SCMP_ACT_TRACE(TRACE_CHECK), SCMP_SYS(clone), 1,
-                                  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, mask, 0));
     }
+
     if (result != 0) {
         errno = -result;
         log_errno("seccomp_rule_add(clone) failed");

@@ -54,6 +54,7 @@ struct options {
     const char *policy_file;
     bool watch;
     long max_procs; /* -1 keeps the policy's value */
+    int oom_score_adj; /* -1001 leaves the program's value */
     bool print_policy;
     bool new_session;
     bool network; /* inet sockets may reach any address */
@@ -82,6 +83,8 @@ static void usage(FILE *stream)
             "                      to loopback addresses\n"
             "  --deny-port PORT    deny connect and send calls to TCP or UDP port PORT on every\n"
             "                      address, also with --network; repeatable\n"
+            "  --oom-score-adj N   set the program's oom_score_adj to N (-1000 to 1000) when it\n"
+            "                      starts, so that its processes inherit it\n"
             "  --setsid            start a new session, so that the jail leads a process group\n"
             "                      that its caller can signal (the program gets a group of its\n"
             "                      own in any case)\n"
@@ -101,6 +104,19 @@ static int add_extra(struct options *options, enum path_access access, bool exec
     }
     options->extra[options->extra_count++] =
         (struct extra_rule){.access = access, .exec = exec, .path = path};
+    return 0;
+}
+
+static int parse_oom_score_adj(const char *text, int *value)
+{
+    char *end;
+    errno = 0;
+    long parsed = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || parsed < -1000 || parsed > 1000) {
+        log_message("invalid --oom-score-adj '%s': expected a number from -1000 to 1000", text);
+        return -1;
+    }
+    *value = (int)parsed;
     return 0;
 }
 
@@ -128,6 +144,7 @@ enum option_id {
     OPTION_SETSID,
     OPTION_NETWORK,
     OPTION_DENY_PORT,
+    OPTION_OOM_SCORE_ADJ,
     OPTION_HELP,
 };
 
@@ -142,6 +159,7 @@ static const struct option LONG_OPTIONS[] = {
     {"setsid", no_argument, NULL, OPTION_SETSID},
     {"network", no_argument, NULL, OPTION_NETWORK},
     {"deny-port", required_argument, NULL, OPTION_DENY_PORT},
+    {"oom-score-adj", required_argument, NULL, OPTION_OOM_SCORE_ADJ},
     {"help", no_argument, NULL, OPTION_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -180,6 +198,8 @@ static int apply_option(struct options *options, int id, const char *argument)
         }
         options->deny_ports[options->deny_port_count++] = argument;
         return 0;
+    case OPTION_OOM_SCORE_ADJ:
+        return parse_oom_score_adj(argument, &options->oom_score_adj);
     case OPTION_HELP:
         return 1;
     default:
@@ -192,6 +212,7 @@ static int parse_options(int argc, char **argv, struct options *options)
 {
     memset(options, 0, sizeof(*options));
     options->max_procs = -1;
+    options->oom_score_adj = OOM_SCORE_ADJ_UNSET;
     int id;
     /* "+" stops at the first non-option, which starts the program's command line. */
     while ((id = getopt_long(argc, argv, "+", LONG_OPTIONS, NULL)) != -1) {
@@ -387,6 +408,7 @@ static int start_and_trace(const struct options *options, const struct policy *p
         .watch = options->watch,
         .max_procs = policy->max_procs,
         .main_pid = program,
+        .oom_score_adj = options->oom_score_adj,
     };
     protect_processes(&config);
     return tracer_run(&config);

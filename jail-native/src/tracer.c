@@ -39,6 +39,7 @@ struct tracer {
     long processes; /* traced processes that are alive */
     long reserved;  /* allowed process creations whose new process has not shown up yet */
     bool limit_logged;
+    bool oom_score_set;
     bool syscall_logged[SYSCALL_NUMBERS_LOGGED];
 };
 
@@ -242,14 +243,20 @@ static void check_exec(const struct tracer *tracer, struct tracee *entry,
         }
         return;
     }
-    if (policy_exec_allowed(tracer->config->policy, path)) {
+    if (!policy_exec_allowed(tracer->config->policy, path)) {
+        if (!exists) {
+            deny_like_kernel(decision, ENOENT);
+            return;
+        }
+        deny(decision, EPERM, "exec of %s", path);
         return;
     }
-    if (!exists) {
-        deny_like_kernel(decision, ENOENT);
-        return;
+    /* A program that its user cannot read runs not dumpable, so the jail could read neither its
+     * memory nor its paths, and it could open /proc/PID/mem of the kernel runner, which runs as
+     * the same user outside the jail. The jail runs as that user, so its access check is theirs. */
+    if (exists && access(path, X_OK) == 0 && access(path, R_OK) != 0) {
+        deny(decision, EPERM, "exec of %s, which its user can run but not read", path);
     }
-    deny(decision, EPERM, "exec of %s", path);
 }
 
 static void check_process(struct tracer *tracer, struct decision *decision)
@@ -449,6 +456,32 @@ static unsigned long event_message(pid_t tid)
     return message;
 }
 
+
+/*
+ * Sets oom_score_adj of the program when its first exec has completed. The program was forked
+ * from the jail, which is not dumpable, so until that exec its /proc files belong to root and it
+ * cannot set the value itself; after it, they belong to its user, as the jail is. Processes the
+ * program starts inherit the value.
+ */
+static void set_oom_score(struct tracer *tracer, pid_t tid)
+{
+    if (tracer->oom_score_set || tracer->config->oom_score_adj == OOM_SCORE_ADJ_UNSET) {
+        return;
+    }
+    tracer->oom_score_set = true;
+    char file[64];
+    snprintf(file, sizeof(file), "/proc/%d/oom_score_adj", (int)tid);
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    char value[16];
+    int length = snprintf(value, sizeof(value), "%d", tracer->config->oom_score_adj);
+    if (fd < 0 || write(fd, value, (size_t)length) != length) {
+        log_errno("cannot set the oom_score_adj of pid %d to %s", (int)tid, value);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
 static void handle_event(struct tracer *tracer, struct tracee *entry, int event)
 {
     switch (event) {
@@ -471,6 +504,7 @@ static void handle_event(struct tracer *tracer, struct tracee *entry, int event)
         if (former > 0 && former != entry->tid) {
             forget_task(tracer, former);
         }
+        set_oom_score(tracer, entry->tid);
         break;
     }
     default:

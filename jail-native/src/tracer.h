@@ -12,11 +12,15 @@
 
 #define PROTECTED_MAX 4
 
+/* The value of oom_score_adj in tracer_config that leaves the program's value alone. */
+#define OOM_SCORE_ADJ_UNSET (-1001)
+
 struct tracer_config {
     const struct policy *policy;
     bool watch;
     long max_procs;                      /* 0 for no limit */
     pid_t main_pid;                      /* the program the jail started, already seized */
+    int oom_score_adj;                   /* set at the program's first exec, or OOM_SCORE_ADJ_UNSET */
     pid_t protected_pids[PROTECTED_MAX]; /* the jail, its parent and init */
     size_t protected_pid_count;
     pid_t protected_groups[PROTECTED_MAX]; /* their process groups */

@@ -24,6 +24,8 @@
  *                                then print "max-live N eagain N other N"
  *   probe threads N              start N threads that wait, then print "ok" and exit
  *   probe thread-own-proc        in a second thread, open /proc/TID/stat of that thread
+ *   probe clone-untraced THREAD  clone(SIGCHLD | CLONE_UNTRACED), with CLONE_THREAD and
+ *                                CLONE_VM | CLONE_SIGHAND if THREAD is 1; the child exits at once
  *   probe open-loop N PATH       open and close PATH N times, print the microseconds per open
  *   probe socket FAMILY TYPE     socket(FAMILY, TYPE, 0), both numbers
  *   probe socketpair FAMILY      socketpair(FAMILY, SOCK_STREAM, 0)
@@ -309,6 +311,26 @@ static void *open_own_thread_directory(void *result)
         close(fd);
     }
     return NULL;
+}
+
+static int command_clone_untraced(bool thread)
+{
+    unsigned long flags = CLONE_UNTRACED;
+    if (thread) {
+        flags |= CLONE_THREAD | CLONE_VM | CLONE_SIGHAND;
+    } else {
+        flags |= SIGCHLD;
+    }
+    /* A raw clone with a NULL stack: the child returns here on the caller's stack copy, which
+     * is safe for a process; a thread (same memory) must exit at once without touching it. */
+    long child = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+    if (child == 0) {
+        syscall(SYS_exit, 0);
+    }
+    if (child > 0 && !thread) {
+        waitpid((pid_t)child, NULL, 0);
+    }
+    return result_of(child);
 }
 
 static int command_thread_own_proc(void)
@@ -603,6 +625,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "threads") == 0 && argc == 3) {
         return command_threads(atoi(argv[2]));
+    }
+    if (strcmp(command, "clone-untraced") == 0 && argc == 3) {
+        return command_clone_untraced(atoi(argv[2]) == 1);
     }
     if (strcmp(command, "thread-own-proc") == 0 && argc == 2) {
         return command_thread_own_proc();

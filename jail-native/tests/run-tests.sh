@@ -165,9 +165,9 @@ leftover_processes() {
     echo "$left"
 }
 
-# An execute-only program is not dumpable, so the jail cannot read its memory. It must still run,
-# with its path checks skipped and a message about that. Root can read every file, so as root the
-# test runs as the user nobody (uid 65534).
+# An execute-only program would run not dumpable, so the jail could not read its memory: the
+# jail refuses to run it. Root can read every file, so as root the test runs as the user nobody
+# (uid 65534).
 test_execute_only() {
     local as_user=()
     if [[ $(id -u) -eq 0 ]]; then
@@ -184,8 +184,9 @@ test_execute_only() {
     timeout "$TIMEOUT" "${as_user[@]}" "$jail" --policy "$policies/base.policy" \
         --allow-exec "$scratch" -- "$scratch/probe-execute-only" exit 3 2> "$scratch/stderr" \
         || code=$?
-    check "execute-only program runs" 3 "$code"
-    check_contains "execute-only program is reported" "$scratch/stderr" "run unchecked"
+    check "execute-only program is refused" 126 "$code"
+    check_contains "execute-only program is reported" "$scratch/stderr" \
+        "which its user can run but not read"
 }
 
 test_process_limit() {
@@ -213,6 +214,13 @@ test_process_limit() {
     fi
     check "threads are not counted" ok "$(jailed --max-procs 2 -- "$probe" threads 10)"
     check "a thread opens its own /proc/TID" ok "$(jailed -- "$probe" thread-own-proc)"
+    check "--oom-score-adj reaches the program's children" 1000 \
+        "$(jailed --oom-score-adj 1000 -- /bin/sh -c 'cat /proc/self/oom_score_adj')"
+    check "invalid --oom-score-adj is refused" 125 \
+        "$(jailed --oom-score-adj 1001 -- /bin/true; echo $?)"
+    check "an untraced child process fails" EPERM "$(jailed -- "$probe" clone-untraced 0)"
+    check "an untraced thread fails" EPERM "$(jailed -- "$probe" clone-untraced 1)"
+    check "an untraced child runs in watch mode" ok "$(jailed --watch -- "$probe" clone-untraced 0)"
 }
 
 # Starts probe wait-signal, or the probe command given, under the jail in the background,

@@ -877,9 +877,9 @@ _original_getpass = getpass.getpass
 def end_forked_child(error):
     """End a process that user code forked (os.fork) once it returns into the driver.
 
-    The child is a copy of the driver, whose threads did not survive the fork, and whose locks
-    they may have held, so it must not touch the driver's state: it ends the way a script would,
-    with the traceback on its plain stderr.
+    The child is a copy of the driver without the driver's threads, which may have held locks at
+    the fork. So the child must not touch the driver's state. It ends the way a script would, with
+    the traceback on its plain stderr.
     """
     status = 0
     try:

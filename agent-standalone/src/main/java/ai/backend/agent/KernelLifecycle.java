@@ -50,6 +50,10 @@ final class KernelLifecycle {
   static final String BUNDLE_MOUNT_POINT = "/opt/kernel";
   static final String ENTRYPOINT = BUNDLE_MOUNT_POINT + "/bin/entrypoint.sh";
   static final long PIDS_LIMIT = 1024;
+
+  /** Prefix of the container variables that carry the user's environment to the runner. */
+  static final String USER_ENV_PREFIX = "BACKENDAI_USER_ENV_";
+
   private static final int LOG_TAIL_LINES = 20;
   private static final Duration READY_POLL = Duration.ofSeconds(1);
 
@@ -105,7 +109,7 @@ final class KernelLifecycle {
     return kernelId == null ? null : kernels.get(kernelId);
   }
 
-  /** The networks that kernel containers are on: the internal one and the outbound one. */
+  /** Returns the networks of kernel containers: the internal one and the outbound one. */
   private String[] networks() {
     return new String[] {config.kernelNetwork(), config.sandbox().outboundNetwork()};
   }
@@ -299,10 +303,13 @@ final class KernelLifecycle {
     if (command.environ() != null) {
       for (Map.Entry<String, String> entry : command.environ().entrySet()) {
         String name = entry.getKey();
-        if (name == null || name.isEmpty() || name.contains("=")) {
+        if (name == null || name.isEmpty() || name.contains("=") || name.startsWith("BACKENDAI_")) {
           throw new CreationFailure("invalid environment variable name '" + name + "'");
         }
-        env.put(name, entry.getValue() == null ? "" : entry.getValue());
+        // Under a prefix, so that neither the runner's JVM nor the shells that docker exec starts
+        // outside the jail load LD_PRELOAD or JAVA_TOOL_OPTIONS of the user: the runner gives
+        // them to user code only, under their own names.
+        env.put(USER_ENV_PREFIX + name, entry.getValue() == null ? "" : entry.getValue());
       }
     }
     for (Map.Entry<String, BigDecimal> slot : slots.asMap().entrySet()) {

@@ -117,6 +117,8 @@ class ContainerHardeningDockerTest {
     List<String> env = texts(container.get("Config").get("Env"));
     assertTrue(env.contains("BACKENDAI_JAIL=enforce"), env.toString());
     assertTrue(env.contains("BACKENDAI_NETWORK=none"), env.toString());
+    assertTrue(env.contains("BACKENDAI_USER_ENV_GREETING=hello"), env.toString());
+    assertFalse(env.contains("GREETING=hello"), "user variables reach the runner's JVM: " + env);
 
     CommandResult rootWrite = AgentHarness.inKernel(kernelId, "touch /etc/probe 2>&1");
     assertNotEquals(0, rootWrite.exitCode());
@@ -133,7 +135,7 @@ class ContainerHardeningDockerTest {
   }
 
   @Test
-  void scratchFillsUpAtItsSizeAndTmpAtItsOwn() throws Exception {
+  void tmpFillsUpAtItsSize() throws Exception {
     String kernelId = AgentHarness.newKernelId();
     harness.send(AgentHarness.createCommand(kernelId, AgentHarness.IMAGE));
     harness.awaitKernelEvent(AgentEvent.KernelStarted.class, kernelId, EVENT_WAIT);
@@ -151,7 +153,7 @@ class ContainerHardeningDockerTest {
   }
 
   @Test
-  void sessionThatAsksForANetworkGetsTheOutboundBridge() throws Exception {
+  void isolatedNetworkUsesOutboundBridge() throws Exception {
     String kernelId = AgentHarness.newKernelId();
     AgentCommand.CreateKernel base = AgentHarness.createCommand(kernelId, AgentHarness.IMAGE);
     harness.send(

@@ -30,7 +30,8 @@ class KernelStartFailureDockerTest {
   private static final String ENTRYPOINT =
       """
       #!/bin/sh
-      if [ "$RUNNER_MODE" = exit ]; then
+      # The agent passes the session's variables with the prefix BACKENDAI_USER_ENV_.
+      if [ "$BACKENDAI_USER_ENV_RUNNER_MODE" = exit ]; then
         echo "runner cannot start: missing driver"
         exit 3
       fi

@@ -240,6 +240,14 @@ class BackendClientTest {
   }
 
   @Test
+  void createSessionSendsNetworkInConfig() {
+    client.createSession(SessionSpec.of("python").withNetwork(" isolated "));
+
+    JsonNode body = server.requests().get(0).json();
+    assertEquals("isolated", body.get("config").get("network").asText());
+  }
+
+  @Test
   void maxWaitExtendsCreateTimeout() {
     BackendClient impatient =
         new BackendClient(

@@ -142,6 +142,7 @@ final class BatchProcess {
     }
     ProcessBuilder builder =
         new ProcessBuilder(OomScore.wrap(commandLine)).directory(workDir.toFile());
+    UserEnvironment.removeCarriers(builder.environment());
     builder.environment().putAll(settings.environment());
     Process process = builder.start();
     BatchProcess batch = new BatchProcess(process, listener, jailed);
@@ -349,7 +350,9 @@ final class BatchProcess {
   }
 
   private void awaitExit() {
-    OomScore.confirm(pid(), process::isAlive);
+    if (!jailed) {
+      OomScore.confirm(pid(), process::isAlive);
+    }
     int exitCode = waitForProcess();
     boolean drained = true;
     try {

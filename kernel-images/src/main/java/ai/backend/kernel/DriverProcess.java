@@ -89,14 +89,16 @@ final class DriverProcess {
 
   private final Process process;
   private final Listener listener;
+  private final boolean jailed;
   private final BlockingQueue<String> requestLines = new LinkedBlockingQueue<>();
   private volatile Set<String> features = Set.of();
   private volatile String lastLogLine = "";
   private Thread logCopier;
 
-  private DriverProcess(Process process, Listener listener) {
+  private DriverProcess(Process process, Listener listener, boolean jailed) {
     this.process = process;
     this.listener = listener;
+    this.jailed = jailed;
   }
 
   /**
@@ -107,9 +109,10 @@ final class DriverProcess {
       List<String> command, Map<String, String> environment, Path workDir, Listener listener)
       throws IOException {
     ProcessBuilder builder = new ProcessBuilder(OomScore.wrap(command)).directory(workDir.toFile());
+    UserEnvironment.removeCarriers(builder.environment());
     builder.environment().putAll(environment);
     Process process = builder.start();
-    DriverProcess driver = new DriverProcess(process, listener);
+    DriverProcess driver = new DriverProcess(process, listener, OomScore.isJail(command));
     // The reader joins the log copier, so the copier must exist before the reader starts.
     driver.logCopier = startDaemon(driver::copyLog, "driver-" + process.pid() + "-log");
     startDaemon(driver::readLoop, "driver-" + process.pid() + "-reader");
@@ -309,7 +312,9 @@ final class DriverProcess {
       return;
     }
     if (READY.equals(record.type())) {
-      OomScore.confirm(pid(), process::isAlive);
+      if (!jailed) {
+        OomScore.confirm(pid(), process::isAlive);
+      }
       features = decodeFeatures(record.payload());
       listener.driverReady(this);
     } else {

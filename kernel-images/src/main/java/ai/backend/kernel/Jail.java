@@ -77,7 +77,7 @@ final class Jail {
       Path workDir,
       Map<String, String> runnerEnvironment,
       OptionalInt coreCount) {
-    Map<String, String> environment = hookEnvironment(config, runnerEnvironment, coreCount);
+    Map<String, String> environment = childEnvironment(config, runnerEnvironment, coreCount);
     if (config.jailMode() == RunnerConfig.JailMode.OFF) {
       LOG.warning(
           "The jail is off ("
@@ -102,6 +102,9 @@ final class Jail {
     List<String> prefix = new ArrayList<>();
     prefix.add(binary.toString());
     prefix.add("--setsid");
+    // The jail sets it after the program's exec: the jail is not dumpable, so the program's /proc
+    // files belong to root until then (OomScore has the details).
+    prefix.addAll(List.of("--oom-score-adj", Integer.toString(OomScore.USER_CODE_ADJ)));
     prefix.add("--policy");
     prefix.add(policy.toString());
     if (config.jailMode() == RunnerConfig.JailMode.WATCH) {
@@ -186,6 +189,25 @@ final class Jail {
               + "=off.");
     }
     return policy;
+  }
+
+  /**
+   * Returns the user's variables ({@link UserEnvironment}) with the hook's on top; the user's
+   * LD_PRELOAD follows the hook's library.
+   */
+  static Map<String, String> childEnvironment(
+      RunnerConfig config, Map<String, String> runnerEnvironment, OptionalInt coreCount) {
+    Map<String, String> user = UserEnvironment.of(runnerEnvironment);
+    Map<String, String> seen = new LinkedHashMap<>(runnerEnvironment);
+    String runnerPreload = runnerEnvironment.get("LD_PRELOAD");
+    String userPreload = user.get("LD_PRELOAD");
+    seen.putAll(user);
+    if (runnerPreload != null && !runnerPreload.isBlank() && userPreload != null) {
+      seen.put("LD_PRELOAD", runnerPreload.strip() + " " + userPreload.strip());
+    }
+    Map<String, String> environment = new LinkedHashMap<>(user);
+    environment.putAll(hookEnvironment(config, seen, coreCount));
+    return environment;
   }
 
   /**

@@ -15,11 +15,13 @@ import java.util.function.BooleanSupplier;
  * setting their {@code oom_score_adj} to {@link #USER_CODE_ADJ}.
  *
  * <p>Raising a process's own value needs no privilege, and children inherit it at fork and keep it
- * across exec. The runner cannot set it from outside after the start: the jail makes itself
- * non-dumpable, so its /proc/PID/oom_score_adj belongs to root, and a shell may fork before the
- * runner's write. So {@link #wrap} starts each program through {@code /bin/sh}, which sets its own
- * value and then execs the program with the same pid. {@link #confirm} checks the result and logs
- * one warning if it failed.
+ * across exec. The runner cannot set it from outside after the start, because a shell may fork
+ * before the runner's write. Under the jail, the jail sets it ({@code --oom-score-adj}) when the
+ * program's exec has made the program's /proc files its user's: the jail is not dumpable, so until
+ * then they belong to root. Without the jail, {@link #wrap} starts each program through {@code
+ * /bin/sh}, which sets its own value and then execs the program with the same pid, and {@link
+ * #confirm} checks the result and logs one warning if it failed. A shell in front of the jail would
+ * run outside it, with the user's LD_PRELOAD.
  */
 final class OomScore {
 
@@ -46,12 +48,17 @@ final class OomScore {
    * command} itself if /bin/sh is missing.
    */
   static List<String> wrap(List<String> command) {
-    if (!Files.isExecutable(SHELL)) {
+    if (!Files.isExecutable(SHELL) || isJail(command)) {
       return command;
     }
     List<String> wrapped = new ArrayList<>(List.of(SHELL.toString(), "-c", WRAPPER_SCRIPT, "sh"));
     wrapped.addAll(command);
     return wrapped;
+  }
+
+  /** Returns true if the command starts the jail, which sets the value itself. */
+  static boolean isJail(List<String> command) {
+    return !command.isEmpty() && command.get(0).endsWith("/" + Jail.BINARY);
   }
 
   /**

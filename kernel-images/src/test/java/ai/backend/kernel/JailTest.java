@@ -215,6 +215,31 @@ class JailTest {
   }
 
   @Test
+  void userVariablesReachOnlyChildren(@TempDir Path root) throws IOException {
+    Path jailDir = fakeJailDir(root, Jail.DEFAULT_POLICY);
+    RunnerConfig config = config(Map.of(RunnerConfig.JAIL_DIR, jailDir.toString()));
+    Map<String, String> runner =
+        Map.of(
+            UserEnvironment.PREFIX + "GREETING",
+            "hello",
+            UserEnvironment.PREFIX + "LD_PRELOAD",
+            "/home/work/x.so",
+            "PATH",
+            "/usr/bin");
+
+    Map<String, String> environment = Jail.childEnvironment(config, runner, OptionalInt.of(2));
+
+    String hook = jailDir.resolve(Jail.HOOK).toString();
+    assertEquals("hello", environment.get("GREETING"));
+    assertEquals(hook + " /home/work/x.so", environment.get("LD_PRELOAD"));
+    assertEquals("2", environment.get(Jail.CORE_COUNT));
+    assertFalse(environment.containsKey("PATH"), "the runner's own variables stay inherited");
+    Map<String, String> child = new java.util.HashMap<>(runner);
+    UserEnvironment.removeCarriers(child);
+    assertEquals(Map.of("PATH", "/usr/bin"), child);
+  }
+
+  @Test
   void presetCoreCountIsKept(@TempDir Path root) throws IOException {
     Path jailDir = fakeJailDir(root, Jail.DEFAULT_POLICY);
     RunnerConfig config = config(Map.of(RunnerConfig.JAIL_DIR, jailDir.toString()));

@@ -3,7 +3,7 @@ package ai.backend.agent.config;
 import java.util.Locale;
 
 /**
- * How the agent confines kernels beyond the container's resource limits.
+ * The settings that confine kernels beyond the container's resource limits.
  *
  * @param jail how the runner starts user code: under the jail's policy, watched by it, or without
  *     it; passed to every kernel as {@code BACKENDAI_JAIL}

@@ -104,6 +104,44 @@ public final class DockerEngine implements AutoCloseable {
   }
 
   private String ensureBridge(String name, boolean internal, Map<String, String> labels) {
+    String existing = existingBridge(name, internal);
+    if (existing != null) {
+      return existing;
+    }
+    String id;
+    try {
+      id =
+          call(
+              "create network " + name,
+              () ->
+                  client
+                      .createNetworkCmd()
+                      .withName(name)
+                      .withDriver("bridge")
+                      .withInternal(internal)
+                      .withCheckDuplicate(true)
+                      .withOptions(Map.of(ICC_OPTION, "false"))
+                      .withLabels(labels)
+                      .exec()
+                      .getId());
+    } catch (DockerEngineException e) {
+      // Another agent on this host may have created it at the same moment.
+      existing = existingBridge(name, internal);
+      if (existing != null) {
+        return existing;
+      }
+      throw e;
+    }
+    log.info(
+        "Created kernel network {} (id {}) as {} bridge",
+        name,
+        id,
+        internal ? "an internal" : "an outbound");
+    return bridgeInterface(id, Map.of());
+  }
+
+  /** Checks the network of that name and returns its bridge interface, or null if it is absent. */
+  private String existingBridge(String name, boolean internal) {
     List<Network> networks =
         call("list networks", () -> client.listNetworksCmd().withNameFilter(name).exec());
     for (Network network : networks) {
@@ -149,25 +187,7 @@ public final class DockerEngine implements AutoCloseable {
       log.info("Kernel network {} exists (id {})", name, network.getId());
       return bridgeInterface(network.getId(), options);
     }
-    String id =
-        call(
-            "create network " + name,
-            () ->
-                client
-                    .createNetworkCmd()
-                    .withName(name)
-                    .withDriver("bridge")
-                    .withInternal(internal)
-                    .withOptions(Map.of(ICC_OPTION, "false"))
-                    .withLabels(labels)
-                    .exec()
-                    .getId());
-    log.info(
-        "Created kernel network {} (id {}) as {} bridge",
-        name,
-        id,
-        internal ? "an internal" : "an outbound");
-    return bridgeInterface(id, Map.of());
+    return null;
   }
 
   /** Docker names a bridge br- and the network id's first 12 characters unless an option says. */

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * <p>A container reaches the host at its bridge's gateway address, where every service bound to all
  * addresses listens: the manager, the broker, a database. Docker's internal networks stop traffic
  * to other hosts, not to this one. For each kernel bridge the agent inserts two rules at the top of
- * the INPUT chain: replies to connections the host opened, such as the agent's ZeroMQ link to the
- * runner, are accepted, and everything else from the bridge is dropped.
+ * the INPUT chain. The first accepts replies to connections the host opened, such as the agent's
+ * ZeroMQ link to the runner. The second drops everything else from the bridge.
  *
  * <p>The rules carry the comment {@value #COMMENT}, are added once and stay when the agent stops,
  * so that kernels left running stay shut out. {@code iptables -S INPUT} shows them.
@@ -42,7 +42,7 @@ public final class KernelFirewall {
     this.iptables = iptables != null ? iptables : findIptables();
   }
 
-  /** The rules for one bridge, accepting replies before dropping the rest. */
+  /** Returns the rules for one bridge: the accept rule for replies, then the drop rule. */
   static List<List<String>> rules(String bridge) {
     List<String> accept =
         List.of(

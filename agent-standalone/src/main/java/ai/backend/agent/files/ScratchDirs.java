@@ -42,7 +42,7 @@ public final class ScratchDirs {
   private final int gid;
 
   /**
-   * @param root the directory that holds one scratch directory per kernel
+   * @param root the parent directory of the kernels' scratch directories
    * @param sizeBytes the size of each scratch tmpfs
    * @param uid the owner of each scratch directory, the kernel's user
    */
