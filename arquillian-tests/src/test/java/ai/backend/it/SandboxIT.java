@@ -169,7 +169,7 @@ class SandboxIT {
         run.stderr().contains("BlockingIOError"),
         "forks past the cap fail with EAGAIN: " + run.results());
     // In query mode the processes a run started outlive it, as in a notebook, so the copies of
-    // the bomb keep forking into freed slots; the session still answers meanwhile.
+    // the bomb keep forking into freed slots; the session still runs code meanwhile.
     assertTrue(
         processCount(container) <= before + 64,
         "the jail holds the bomb at its cap of 64 processes");
@@ -377,6 +377,110 @@ class SandboxIT {
           "the host's loopback listener on port " + port + " accepted a connection");
     }
     assertSurvivors(attackerSession);
+  }
+
+  @Test
+  @Order(6)
+  void isolatedNetworkStaysOffTheHost() throws Exception {
+    Reply invalid =
+        as(
+            attacker,
+            "POST",
+            "/session",
+            Map.of("image", "python", "config", Map.of("network", "host")));
+    assertEquals(400, invalid.status(), invalid.body());
+    assertTrue(invalid.body().contains("invalid network 'host'"), invalid.body());
+
+    String session = createRunningSession(attacker, "networked", GROUP, "1", "256m", "isolated");
+    JsonNode info = expect(200, as(attacker, "GET", "/session/" + session, null)).json();
+    assertEquals("isolated", info.get("network").asText());
+    String container = containerOf(attacker, session);
+    String gateway =
+        ItSupport.run(
+                "docker",
+                "inspect",
+                "--format",
+                "{{range .NetworkSettings.Networks}}{{.Gateway}} {{end}}",
+                container)
+            .trim()
+            .split("\\s+")[0];
+    // A listener on the host's own address on the session's bridge: without the agent's
+    // firewall rules the container would reach it.
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName(gateway))) {
+      int port = server.getLocalPort();
+      String code =
+          """
+          import errno, socket
+
+          def attempt(name, host, port):
+              s = socket.socket()
+              s.settimeout(3)
+              try:
+                  s.connect((host, port))
+                  print(name, 'connected')
+              except socket.timeout:
+                  print(name, 'timeout')
+              except OSError as e:
+                  print(name, errno.errorcode.get(e.errno, str(e.errno)))
+              finally:
+                  s.close()
+
+          attempt('host', '%s', %d)
+          attempt('runner', '127.0.0.1', 2000)
+          """
+              .formatted(gateway, port);
+      Run run = whileBystanderComputes(attacker, session, code);
+      assertEquals(0, run.exitCode(), run.results());
+      List<String> lines = run.stdout().lines().toList();
+      assertTrue(
+          lines.contains("host timeout"), "the firewall drops connections to the host: " + lines);
+      assertTrue(lines.contains("runner EPERM"), "the jail denies the runner's own port: " + lines);
+
+      server.setSoTimeout(500);
+      assertThrows(
+          SocketTimeoutException.class,
+          server::accept,
+          "the host's listener on the bridge address accepted a connection from the session");
+    }
+    assertSurvivors(session);
+    destroy(attacker, session);
+  }
+
+  @Test
+  @Order(6)
+  void loaderVariablesReachOnlyUserCode() throws Exception {
+    Map<String, String> environ =
+        Map.of("LD_PRELOAD", "/home/work/probe.so", "JAVA_TOOL_OPTIONS", "-Dprobe=1");
+    String session =
+        createRunningSession(attacker, "loader-env", GROUP, "1", "256m", "none", environ);
+    String container = containerOf(attacker, session);
+
+    String env =
+        ItSupport.run(
+            "docker",
+            "inspect",
+            "--format",
+            "{{range .Config.Env}}{{println .}}{{end}}",
+            container);
+    List<String> lines = env.lines().toList();
+    assertFalse(
+        lines.stream().anyMatch(line -> line.startsWith("LD_PRELOAD=")),
+        "the container's processes outside the jail must not preload the user's library: " + lines);
+    assertFalse(
+        lines.stream().anyMatch(line -> line.startsWith("JAVA_TOOL_OPTIONS=")),
+        "the runner's JVM must not read the user's JVM options: " + lines);
+    String logs = expect(200, as(attacker, "GET", "/session/" + session + "/logs", null)).body();
+    assertFalse(logs.contains("Picked up JAVA_TOOL_OPTIONS"), logs);
+
+    Run run =
+        runToEnd(
+            attacker,
+            session,
+            "import os\nprint(os.environ['JAVA_TOOL_OPTIONS'])\n"
+                + "print(os.environ['LD_PRELOAD'].split()[-1])");
+    assertEquals("-Dprobe=1\n/home/work/probe.so\n", run.stdout(), run.results());
+    assertSurvivors(session);
+    destroy(attacker, session);
   }
 
   @Test
@@ -820,6 +924,24 @@ class SandboxIT {
 
   private static String createRunningSession(
       Key key, String name, String scalingGroup, String cpu, String mem) throws Exception {
+    return createRunningSession(key, name, scalingGroup, cpu, mem, "none");
+  }
+
+  private static String createRunningSession(
+      Key key, String name, String scalingGroup, String cpu, String mem, String network)
+      throws Exception {
+    return createRunningSession(key, name, scalingGroup, cpu, mem, network, Map.of());
+  }
+
+  private static String createRunningSession(
+      Key key,
+      String name,
+      String scalingGroup,
+      String cpu,
+      String mem,
+      String network,
+      Map<String, String> environ)
+      throws Exception {
     Map<String, Object> body =
         Map.of(
             "image",
@@ -829,7 +951,13 @@ class SandboxIT {
             "scalingGroup",
             scalingGroup,
             "config",
-            Map.of("resources", Map.of("cpu", cpu, "mem", mem)));
+            Map.of(
+                "resources",
+                Map.of("cpu", cpu, "mem", mem),
+                "network",
+                network,
+                "environ",
+                environ));
     Reply[] created = new Reply[1];
     // The image is unknown until the agent's first heartbeat reports it.
     AGENT.waitFor(

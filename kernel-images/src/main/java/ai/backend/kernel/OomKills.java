@@ -1,8 +1,16 @@
 package ai.backend.kernel;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Tells whether the kernel's OOM killer stopped a process of the container during a request, by
@@ -30,10 +38,45 @@ final class OomKills {
   private static final long MIB = 1024L * 1024;
   private static final long GIB = 1024L * MIB;
 
+  /** The memory-backed folders of a kernel, whose files count against the session's memory. */
+  static final List<Path> TMPFS_FOLDERS =
+      List.of(Path.of("/home/work"), Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
+
+  /** Share of the limit from which the message names the files in {@link #TMPFS_FOLDERS}. */
+  static final double FILES_SHARE_NAMED = 0.1;
+
   private final MemoryCgroup cgroup;
+  private final LongSupplier tmpfsBytes;
 
   OomKills(MemoryCgroup cgroup) {
+    this(cgroup, () -> tmpfsBytesUsed(TMPFS_FOLDERS));
+  }
+
+  /**
+   * @param tmpfsBytes returns the bytes that files take in the kernel's tmpfs folders
+   */
+  OomKills(MemoryCgroup cgroup, LongSupplier tmpfsBytes) {
     this.cgroup = cgroup;
+    this.tmpfsBytes = tmpfsBytes;
+  }
+
+  /**
+   * Returns the bytes in use on the tmpfs mounts among {@code folders}, each mount counted once.
+   */
+  static long tmpfsBytesUsed(List<Path> folders) {
+    long used = 0;
+    Set<FileStore> seen = new HashSet<>();
+    for (Path folder : folders) {
+      try {
+        FileStore store = Files.getFileStore(folder);
+        if (store.type().equals("tmpfs") && seen.add(store)) {
+          used += store.getTotalSpace() - store.getUnallocatedSpace();
+        }
+      } catch (IOException e) {
+        // A folder that is missing or unreadable holds no files of the session.
+      }
+    }
+    return used;
   }
 
   /** Returns the cgroup's OOM kill count now, or {@link #UNKNOWN}. */
@@ -111,9 +154,22 @@ final class OomKills {
   }
 
   private String advice() {
-    return "Use less memory or start a session with more (for example -r mem="
+    return filesClause()
+        + "Use less memory or start a session with more (for example -r mem="
         + suggestedGib(cgroup.limitBytes())
         + "g).\n";
+  }
+
+  /** Names the files in memory-backed folders when they take a tenth of the limit or more. */
+  private String filesClause() {
+    OptionalLong limit = cgroup.limitBytes();
+    long files = tmpfsBytes.getAsLong();
+    if (limit.isEmpty() || files < limit.getAsLong() * FILES_SHARE_NAMED) {
+      return "";
+    }
+    return "Files in /home/work, /tmp, /var/tmp and /dev/shm are kept in memory and take "
+        + formatSize(files)
+        + " of it; delete those you no longer need. ";
   }
 
   /** Returns the smallest power of two in GiB above the limit, or 1 if the limit is unknown. */

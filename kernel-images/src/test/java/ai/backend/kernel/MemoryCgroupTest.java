@@ -1,11 +1,13 @@
 package ai.backend.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -154,7 +156,7 @@ class MemoryCgroupTest {
   void messagesNameTheLimit() throws IOException {
     Files.writeString(root.resolve("memory.events"), "oom_kill 0\n");
     Files.writeString(root.resolve("memory.max"), "268435456\n");
-    OomKills kills = new OomKills(MemoryCgroup.find(root, ""));
+    OomKills kills = new OomKills(MemoryCgroup.find(root, ""), () -> 0);
 
     assertEquals(
         "The program was stopped because the session ran out of memory (limit 256 MiB). The python"
@@ -169,6 +171,27 @@ class MemoryCgroupTest {
         "A process of this session was stopped because the session ran out of memory (limit 256"
             + " MiB). Use less memory or start a session with more (for example -r mem=1g).\n",
         kills.processStoppedMessage());
+  }
+
+  @Test
+  void messageNamesFilesKeptInMemory() throws IOException {
+    Files.writeString(root.resolve("memory.events"), "oom_kill 0\n");
+    Files.writeString(root.resolve("memory.max"), "268435456\n");
+    OomKills small = new OomKills(MemoryCgroup.find(root, ""), () -> 25 * MIB);
+    OomKills large = new OomKills(MemoryCgroup.find(root, ""), () -> 200 * MIB);
+
+    assertFalse(small.programStoppedMessage(null).contains("Files in"));
+    assertEquals(
+        "The program was stopped because the session ran out of memory (limit 256 MiB). Files in"
+            + " /home/work, /tmp, /var/tmp and /dev/shm are kept in memory and take 200 MiB of it;"
+            + " delete those you no longer need. Use less memory or start a session with more (for"
+            + " example -r mem=1g).\n",
+        large.programStoppedMessage(null));
+  }
+
+  @Test
+  void tmpfsUsageCountsEachMountOnce(@org.junit.jupiter.api.io.TempDir Path folder) {
+    assertEquals(0, OomKills.tmpfsBytesUsed(List.of(folder.resolve("missing"))));
   }
 
   @Test
