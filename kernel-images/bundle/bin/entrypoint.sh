@@ -4,6 +4,11 @@
 # data sharing archive built into the bundle's JRE, and no hsperfdata file in /tmp.
 # NOTE: exec makes the JVM PID 1 unless the container runs with --init, and the JVM does not
 # reap orphaned processes, so background processes of user code stay zombies after they exit.
+# libbainodump.so makes the JVM not dumpable, so that user code, which runs as the same user,
+# cannot open its /proc/PID/mem or trace it; it drops itself from LD_PRELOAD before the JVM starts.
+if [ -r /opt/kernel/jail/libbainodump.so ]; then
+    export LD_PRELOAD=/opt/kernel/jail/libbainodump.so
+fi
 exec /opt/kernel/jre/bin/java \
     -XX:+UseSerialGC \
     -Xmx64m \

@@ -120,6 +120,18 @@ class ContainerHardeningDockerTest {
     assertTrue(env.contains("BACKENDAI_USER_ENV_GREETING=hello"), env.toString());
     assertFalse(env.contains("GREETING=hello"), "user variables reach the runner's JVM: " + env);
 
+    CommandResult runner =
+        AgentHarness.inKernel(
+            kernelId,
+            "for d in /proc/[0-9]*; do"
+                + " if head -c 24 $d/cmdline 2>/dev/null | grep -q '^/opt/kernel/jre/bin/java';"
+                + " then stat -c %U $d/mem; cat $d/environ > /dev/null 2>&1 || echo unreadable;"
+                + " fi; done");
+    assertEquals(
+        "root\nunreadable",
+        runner.output(),
+        "the runner must not be dumpable, so that user code cannot read or write its memory");
+
     CommandResult rootWrite = AgentHarness.inKernel(kernelId, "touch /etc/probe 2>&1");
     assertNotEquals(0, rootWrite.exitCode());
     assertTrue(rootWrite.output().contains("Read-only file system"), rootWrite.output());
