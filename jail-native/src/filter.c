@@ -27,9 +27,10 @@ static int add_rule(scmp_filter_ctx filter, uint32_t action, const struct syscal
 }
 
 /* Threads run unchecked; clone calls that create processes stop in the tracer, which counts
- * them. A clone with CLONE_UNTRACED matches neither rule and gets the filter's default action
- * (EPERM in the shipped policies; watch mode logs and allows it), because its child would escape the tracer, the process cap and the cleanup when the program
- * ends. The flags are the first argument of clone on every architecture. */
+ * them. A clone with CLONE_UNTRACED matches neither rule, so it gets the filter's default action:
+ * EPERM in the shipped policies, logged and allowed in watch mode. Its child would escape the
+ * tracer, the process cap and the cleanup when the program ends. The flags are the first argument
+ * of clone on every architecture. */
 static int add_clone_rules(scmp_filter_ctx filter)
 {
     const scmp_datum_t mask = CLONE_THREAD | CLONE_UNTRACED;

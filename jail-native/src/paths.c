@@ -216,8 +216,9 @@ static bool done_is_other_process(const struct walk *walk)
 static int follow_link(struct walk *walk)
 {
     if (done_is_other_process(walk)) {
-        /* A link of another process, such as /proc/1/root or /proc/1/cwd, leads into what that
-         * process sees: keep the /proc path, which no rule allows unless one names /proc. */
+        /* A link of another process, such as /proc/1/root or /proc/1/cwd, leads into that
+         * process's view of the files. Keep the /proc path, which no rule allows unless one names
+         * /proc. */
         walk->opaque = true;
         return 0;
     }

@@ -459,9 +459,9 @@ static unsigned long event_message(pid_t tid)
 
 /*
  * Sets oom_score_adj of the program when its first exec has completed. The program was forked
- * from the jail, which is not dumpable, so until that exec its /proc files belong to root and it
- * cannot set the value itself; after it, they belong to its user, as the jail is. Processes the
- * program starts inherit the value.
+ * from the jail, which is not dumpable, so until that exec its /proc files belong to root. After
+ * the exec they belong to its user, who is also the jail's user, so the jail can write them.
+ * Processes that the program starts inherit the value.
  */
 static void set_oom_score(struct tracer *tracer, pid_t tid)
 {

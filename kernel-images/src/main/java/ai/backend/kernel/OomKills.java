@@ -73,7 +73,7 @@ final class OomKills {
           used += store.getTotalSpace() - store.getUnallocatedSpace();
         }
       } catch (IOException e) {
-        // A folder that is missing or unreadable holds no files of the session.
+        // A folder that is missing or unreadable contains no files of the session.
       }
     }
     return used;

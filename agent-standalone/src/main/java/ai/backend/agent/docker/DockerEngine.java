@@ -190,7 +190,9 @@ public final class DockerEngine implements AutoCloseable {
     return null;
   }
 
-  /** Docker names a bridge br- and the network id's first 12 characters unless an option says. */
+  /**
+   * Returns the bridge name: the option's value, else br- and the network id's first 12 characters.
+   */
   static String bridgeInterface(String networkId, Map<String, String> options) {
     String named = options.get(BRIDGE_NAME_OPTION);
     if (named != null && !named.isBlank()) {
