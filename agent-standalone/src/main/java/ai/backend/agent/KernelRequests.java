@@ -1,6 +1,7 @@
 package ai.backend.agent;
 
 import ai.backend.agent.config.AgentConfig;
+import ai.backend.agent.config.SandboxConfig;
 import ai.backend.agent.docker.ContainerLog;
 import ai.backend.agent.docker.DockerEngine;
 import ai.backend.agent.docker.DockerEngineException;
@@ -11,7 +12,9 @@ import ai.backend.agent.files.WorkPaths;
 import ai.backend.agent.kernel.Kernel;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentReply;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.slf4j.Logger;
@@ -45,7 +48,30 @@ final class KernelRequests {
             docker,
             KernelLifecycle.CONTAINER_USER,
             config.maxUploadBytes(),
-            config.maxDownloadBytes());
+            config.maxDownloadBytes(),
+            fileJail(config));
+  }
+
+  /**
+   * Returns the command line that runs the file commands under the jail of the runner bundle with
+   * its default policy, or an empty list when the jail is off or the bundle has none.
+   */
+  static List<String> fileJail(AgentConfig config) {
+    SandboxConfig.JailMode mode = config.sandbox().jail();
+    if (mode == SandboxConfig.JailMode.OFF
+        || config.krunnerPath() == null
+        || !Files.isExecutable(config.krunnerPath().resolve("jail/jail"))) {
+      return List.of();
+    }
+    String jailDir = KernelLifecycle.BUNDLE_MOUNT_POINT + "/jail";
+    List<String> prefix = new ArrayList<>();
+    prefix.add(jailDir + "/jail");
+    prefix.addAll(List.of("--policy", jailDir + "/policies/default.policy"));
+    if (mode == SandboxConfig.JailMode.WATCH) {
+      prefix.add("--watch");
+    }
+    prefix.addAll(List.of("--allow-write", WorkPaths.WORK_DIR, "--"));
+    return prefix;
   }
 
   /** Carries out one command and returns its reply; failures come back as {@code CommandFailed}. */

@@ -169,6 +169,7 @@ public final class KernelFiles {
           find "./$1" -mindepth 1 -maxdepth 1 -printf '%f\\0%y\\0%s\\0%m\\0%T@\\0' | head -z -n "$2"
           """;
 
+  private final List<String> jailPrefix;
   private final DockerEngine docker;
   private final String user;
   private final long maxUploadBytes;
@@ -178,10 +179,24 @@ public final class KernelFiles {
    * @param user the {@code UID:GID} of the kernel's user, which every command runs as
    */
   public KernelFiles(DockerEngine docker, String user, long maxUploadBytes, long maxDownloadBytes) {
+    this(docker, user, maxUploadBytes, maxDownloadBytes, List.of());
+  }
+
+  /**
+   * @param jailPrefix the command line that starts a command under the kernel's jail, ending with
+   *     {@code --}, or empty to run the file commands without it
+   */
+  public KernelFiles(
+      DockerEngine docker,
+      String user,
+      long maxUploadBytes,
+      long maxDownloadBytes,
+      List<String> jailPrefix) {
     this.docker = docker;
     this.user = user;
     this.maxUploadBytes = maxUploadBytes;
     this.maxDownloadBytes = maxDownloadBytes;
+    this.jailPrefix = List.copyOf(jailPrefix);
   }
 
   /**
@@ -312,7 +327,9 @@ public final class KernelFiles {
 
   private ExecResult run(
       String containerId, String script, List<String> args, InputStream stdin, long stdoutLimit) {
-    List<String> command = new ArrayList<>();
+    // Under the jail, because user code of the same uid could otherwise write into the memory of
+    // these processes while they run.
+    List<String> command = new ArrayList<>(jailPrefix);
     command.addAll(
         List.of(
             "timeout",
