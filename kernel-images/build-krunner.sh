@@ -5,7 +5,7 @@
 #   runner.jar               the shaded kernel runner
 #   bin/entrypoint.sh        the container command that starts the runner
 #   drivers/<runtime type>/  the language drivers
-#   jail/                    the jail, libbaihook.so, libbainodump.so and the policies, from
+#   jail/                    the jail, bai-init, the two libraries and the policies, from
 #                            jail-native/build (set JAIL_BUILD_DIR to take them from elsewhere)
 #
 # Maven runs this in the package phase. The jre/ folder is rebuilt only when the module list,
@@ -33,7 +33,7 @@ for tool in "$jdeps" "$jlink"; do
         exit 1
     fi
 done
-for file in jail libbaihook.so libbainodump.so policies/default.policy; do
+for file in jail bai-init libbaihook.so libbainodump.so policies/default.policy; do
     if [[ ! -f "$jail_build/$file" ]]; then
         echo "Missing $jail_build/$file; build it with 'make -C jail-native' or" \
             "'mvn -pl jail-native compile'." >&2
@@ -78,7 +78,8 @@ rm -rf "$out/bin.new" "$out/drivers.new" "$out/jail.new" "$out/bin.old" "$out/dr
     "$out/jail.old"
 cp -R "$module_dir/bundle/bin" "$out/bin.new"
 mkdir -p "$out/jail.new/policies"
-cp "$jail_build/jail" "$jail_build/libbaihook.so" "$jail_build/libbainodump.so" "$out/jail.new/"
+cp "$jail_build/jail" "$jail_build/bai-init" "$jail_build/libbaihook.so" "$jail_build/libbainodump.so" \
+    "$out/jail.new/"
 cp "$jail_build"/policies/*.policy "$out/jail.new/policies/"
 cp -R "$module_dir/drivers" "$out/drivers.new"
 # Each languages/<runtime type>/ folder adds its query mode driver (driver.*) and its default

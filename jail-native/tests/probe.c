@@ -24,6 +24,7 @@
  *                                then print "max-live N eagain N other N"
  *   probe threads N              start N threads that wait, then print "ok" and exit
  *   probe thread-own-proc        in a second thread, open /proc/TID/stat of that thread
+ *   probe pidfd-signal-self      open /proc/self as a pidfd and send signal 0 through it
  *   probe clone-untraced THREAD  clone(SIGCHLD | CLONE_UNTRACED), with CLONE_THREAD and
  *                                CLONE_VM | CLONE_SIGHAND if THREAD is 1; the child exits at once
  *   probe open-loop N PATH       open and close PATH N times, print the microseconds per open
@@ -628,6 +629,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "clone-untraced") == 0 && argc == 3) {
         return command_clone_untraced(atoi(argv[2]) == 1);
+    }
+    if (strcmp(command, "pidfd-signal-self") == 0 && argc == 2) {
+        int fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            return report(errno);
+        }
+        return result_of(syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0));
     }
     if (strcmp(command, "thread-own-proc") == 0 && argc == 2) {
         return command_thread_own_proc();

@@ -214,6 +214,7 @@ test_process_limit() {
     fi
     check "threads are not counted" ok "$(jailed --max-procs 2 -- "$probe" threads 10)"
     check "a thread opens its own /proc/TID" ok "$(jailed -- "$probe" thread-own-proc)"
+    check "pidfd_send_signal fails with EPERM" EPERM "$(jailed -- "$probe" pidfd-signal-self)"
     check "--oom-score-adj reaches the program's children" 1000 \
         "$(jailed --oom-score-adj 1000 -- /bin/sh -c 'cat /proc/self/oom_score_adj')"
     check "invalid --oom-score-adj is refused" 125 \
@@ -562,6 +563,28 @@ test_policies() {
     fi
 }
 
+# bai-init, PID 1 of kernel containers: the command's status and forwarded signals. That it is
+# not dumpable is checked in a container by the agent's ContainerHardeningDockerTest.
+test_init() {
+    local init="$build/bai-init" code=0
+    timeout "$TIMEOUT" "$init" /bin/sh -c 'exit 7' || code=$?
+    check "bai-init exits with the command's status" 7 "$code"
+    code=0
+    timeout "$TIMEOUT" "$init" /nonexistent/command 2> "$scratch/stderr" || code=$?
+    check "bai-init reports a missing command" 127 "$code"
+    "$init" /bin/sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done' \
+        > "$scratch/init-out" &
+    local pid=$!
+    for _ in $(seq 1 50); do
+        [[ -s "$scratch/init-out" ]] && break
+        sleep 0.1
+    done
+    kill -TERM "$pid"
+    code=0
+    wait "$pid" || code=$?
+    check "bai-init passes SIGTERM on" 42 "$code"
+}
+
 test_exit_status
 test_denied_syscalls
 test_open_rules
@@ -580,6 +603,7 @@ test_network_options
 test_static_binary
 test_hook
 test_policies
+test_init
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

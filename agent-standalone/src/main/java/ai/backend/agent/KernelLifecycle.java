@@ -49,6 +49,10 @@ final class KernelLifecycle {
   static final String CONTAINER_USER = "1000:1000";
   static final String BUNDLE_MOUNT_POINT = "/opt/kernel";
   static final String ENTRYPOINT = BUNDLE_MOUNT_POINT + "/bin/entrypoint.sh";
+
+  /** PID 1 of kernel containers when the bundle has it, in place of Docker's init. */
+  static final String BUNDLE_INIT = "jail/bai-init";
+
   static final long PIDS_LIMIT = 1024;
 
   /** Prefix of the container variables that carry the user's environment to the runner. */
@@ -337,6 +341,9 @@ final class KernelLifecycle {
     labels.put(KernelLabels.AGENT_ID, config.agentId());
     labels.put(KernelLabels.OWNER, KernelLabels.OWNER_VALUE);
 
+    // Docker's init runs as the kernel's user and is dumpable, so user code that won a race
+    // against the jail's path rules could write its memory; bai-init is not dumpable.
+    boolean ownInit = java.nio.file.Files.isExecutable(config.krunnerPath().resolve(BUNDLE_INIT));
     long memBytes = slots.get(ResourceSlots.MEM).longValue();
     long nanoCpus =
         slots
@@ -355,11 +362,12 @@ final class KernelLifecycle {
         PIDS_LIMIT,
         config.krunnerPath(),
         BUNDLE_MOUNT_POINT,
-        List.of(ENTRYPOINT),
+        ownInit ? List.of(BUNDLE_MOUNT_POINT + "/" + BUNDLE_INIT, ENTRYPOINT) : List.of(ENTRYPOINT),
         network,
         scratchPath,
         tmpfsMounts(),
-        config.sandbox().shmBytes());
+        config.sandbox().shmBytes(),
+        !ownInit);
   }
 
   /** /tmp and /var/tmp: world-writable with the sticky bit, like on a host, and size-limited. */

@@ -131,6 +131,13 @@ class ContainerHardeningDockerTest {
         "root\nunreadable",
         runner.output(),
         "the runner must not be dumpable, so that user code cannot read or write its memory");
+    CommandResult init =
+        AgentHarness.inKernel(kernelId, "stat -c %U /proc/1/mem; head -c 25 /proc/1/cmdline");
+    assertEquals(
+        "root\n/opt/kernel/jail/bai-init",
+        init.output(),
+        "PID 1 must be the bundle's init, which is not dumpable");
+    assertFalse(host.get("Init").asBoolean(), "Docker's init is replaced by the bundle's");
 
     CommandResult rootWrite = AgentHarness.inKernel(kernelId, "touch /etc/probe 2>&1");
     assertNotEquals(0, rootWrite.exitCode());

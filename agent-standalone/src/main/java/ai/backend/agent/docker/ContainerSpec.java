@@ -17,6 +17,8 @@ import java.util.Map;
  * @param tmpfs tmpfs mounts by container path, with their mount options such as {@code
  *     size=268435456,mode=1777}
  * @param shmBytes size of {@code /dev/shm}
+ * @param dockerInit true to run Docker's init as PID 1, false when {@code cmd} starts an init of
+ *     its own
  *     <p>The container's root file system is read-only: the mounts are the only places it writes.
  */
 public record ContainerSpec(
@@ -34,7 +36,8 @@ public record ContainerSpec(
     String network,
     Path scratchPath,
     Map<String, String> tmpfs,
-    long shmBytes) {
+    long shmBytes,
+    boolean dockerInit) {
 
   /** The mount point of the scratch directory, the kernel user's home folder. */
   public static final String SCRATCH_MOUNT_POINT = "/home/work";

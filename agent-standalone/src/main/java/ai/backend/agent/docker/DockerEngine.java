@@ -237,9 +237,9 @@ public final class DockerEngine implements AutoCloseable {
             .withNetworkMode(spec.network())
             .withCapDrop(Capability.ALL)
             .withSecurityOpts(List.of("no-new-privileges"))
-            // The runner's JVM would be PID 1 and leave orphaned user processes as zombies;
-            // Docker's init process reaps them.
-            .withInit(true);
+            // The runner's JVM would be PID 1 and leave orphaned user processes as zombies, so an
+            // init reaps them: the bundle's bai-init, which is not dumpable, or Docker's.
+            .withInit(spec.dockerInit());
     try {
       CreateContainerResponse response =
           call(
