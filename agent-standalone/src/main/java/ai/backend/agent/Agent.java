@@ -411,6 +411,9 @@ public final class Agent implements CommandListener, AutoCloseable {
     executePool.shutdownNow();
     zmq.close();
     docker.close();
+    if (scratch != null) {
+      scratch.removeRootIfEmpty();
+    }
     log.info("Agent {} stopped", config.agentId());
     stopped.countDown();
   }

@@ -166,6 +166,20 @@ public final class ScratchDirs {
     return removed;
   }
 
+  /**
+   * Deletes the agent's scratch root if no kernel has a directory there, so that stopped agents
+   * leave no folders behind. Running kernels keep theirs for the agent's next start.
+   */
+  public void removeRootIfEmpty() {
+    try {
+      Files.deleteIfExists(root);
+    } catch (java.nio.file.DirectoryNotEmptyException e) {
+      log.debug("Scratch root {} keeps the directories of running kernels", root);
+    } catch (IOException e) {
+      log.warn("Cannot remove the empty scratch root {}: {}", root, e.getMessage());
+    }
+  }
+
   /** Tells whether a directory is a mount point, from this process's mount table. */
   static boolean isMountPoint(Path dir) throws IOException {
     String target = dir.toAbsolutePath().normalize().toString();
