@@ -55,13 +55,13 @@ final class DownloadCommand implements Callable<Integer> {
     DownloadResult result = context.client().download(session, files, target);
     PrintWriter out = spec.commandLine().getOut();
     for (Path file : result.files()) {
-      out.println(displayPath(context.workingDirectory(), file));
+      out.println(Printable.of(displayPath(context.workingDirectory(), file)));
     }
     out.flush();
     if (!result.skipped().isEmpty()) {
       PrintWriter err = spec.commandLine().getErr();
       for (String skipped : result.skipped()) {
-        err.println("bai: skipped " + skipped);
+        err.println("bai: skipped " + Printable.of(skipped));
       }
       err.flush();
     }

@@ -43,7 +43,7 @@ final class LsCommand implements Callable<Integer> {
     FileListing listing = parent.context().client().listFiles(session, path);
     PrintWriter out = spec.commandLine().getOut();
     if (listing.files().isEmpty()) {
-      out.println("No files in " + listing.path() + ".");
+      out.println("No files in " + Printable.of(listing.path()) + ".");
       out.flush();
       return 0;
     }

@@ -14,7 +14,7 @@ final class TextTable {
     this.headers = List.of(headers);
   }
 
-  /** Adds a row; null cells print as {@code -}. */
+  /** Adds a row; null cells print as {@code -}, control characters as {@code ?}. */
   void addRow(String... cells) {
     if (cells.length != headers.size()) {
       throw new IllegalArgumentException(
@@ -22,7 +22,7 @@ final class TextTable {
     }
     List<String> row = new ArrayList<>();
     for (String cell : cells) {
-      row.add(cell == null || cell.isEmpty() ? "-" : cell.replace('\n', ' '));
+      row.add(cell == null || cell.isEmpty() ? "-" : Printable.of(cell));
     }
     rows.add(row);
   }
