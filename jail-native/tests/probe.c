@@ -322,8 +322,8 @@ static int command_clone_untraced(bool thread)
     } else {
         flags |= SIGCHLD;
     }
-    /* A raw clone with a NULL stack: the child returns here on the caller's stack copy, which
-     * is safe for a process; a thread (same memory) must exit at once without touching it. */
+    /* A raw clone with a NULL stack: a child process returns here on its copy of the stack. A
+     * thread shares the caller's memory, so it must exit at once without touching the stack. */
     long child = syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
     if (child == 0) {
         syscall(SYS_exit, 0);

@@ -453,8 +453,8 @@ test_network_options() {
     check "--deny-port rejects port 70000" 125 "$code"
 }
 
-# kill(-1) would reach the jail and the runner, which run as the same user; kill(0) reaches the
-# program's own process group, which the jail and its parent are not in.
+# kill(-1) would reach the jail and the runner, which run as the same user. kill(0) reaches only
+# the program's own process group, because the jail and its parent are not in it.
 test_kill_everyone() {
     check "kill(-1, SIGKILL) fails with EPERM" "EPERM
 exit 0" "$("$probe" spawn "$jail" --policy "$policies/base.policy" --allow-exec "$build/tests" \

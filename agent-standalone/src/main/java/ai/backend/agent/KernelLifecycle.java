@@ -342,7 +342,7 @@ final class KernelLifecycle {
     labels.put(KernelLabels.OWNER, KernelLabels.OWNER_VALUE);
 
     // Docker's init runs as the kernel's user and is dumpable, so user code that won a race
-    // against the jail's path rules could write its memory; bai-init is not dumpable.
+    // against the jail's path rules could write its memory. bai-init is not dumpable.
     boolean ownInit = java.nio.file.Files.isExecutable(config.krunnerPath().resolve(BUNDLE_INIT));
     long memBytes = slots.get(ResourceSlots.MEM).longValue();
     long nanoCpus =

@@ -1,6 +1,7 @@
 package ai.backend.agent;
 
 import ai.backend.agent.config.AgentConfig;
+import ai.backend.agent.config.SandboxConfig;
 import ai.backend.agent.files.ScratchDirs;
 import ai.backend.agent.messaging.TestBroker;
 import ai.backend.common.protocol.AgentCommand;
@@ -113,29 +114,35 @@ final class AgentHarness implements AutoCloseable {
         "INFO");
   }
 
+  /** Returns {@code base} with another broker URL and sandbox. */
+  static AgentConfig withBrokerAndSandbox(
+      AgentConfig base, String brokerUrl, SandboxConfig sandbox) {
+    return new AgentConfig(
+        brokerUrl,
+        base.brokerUser(),
+        base.brokerPassword(),
+        base.agentId(),
+        base.scalingGroup(),
+        base.cpu(),
+        base.memBytes(),
+        base.krunnerPath(),
+        base.kernelNetwork(),
+        base.heartbeatInterval(),
+        base.kernelStartTimeout(),
+        base.outputLimitBytes(),
+        base.execTimeout(),
+        base.maxUploadBytes(),
+        base.maxDownloadBytes(),
+        base.dockerHost(),
+        base.logLevel(),
+        base.extraSlots(),
+        sandbox);
+  }
+
   /** Starts an agent with the given settings, pointed at this harness's broker. */
   void startAgent(AgentConfig base) {
     AgentConfig config =
-        new AgentConfig(
-            broker.url(),
-            base.brokerUser(),
-            base.brokerPassword(),
-            base.agentId(),
-            base.scalingGroup(),
-            base.cpu(),
-            base.memBytes(),
-            base.krunnerPath(),
-            base.kernelNetwork(),
-            base.heartbeatInterval(),
-            base.kernelStartTimeout(),
-            base.outputLimitBytes(),
-            base.execTimeout(),
-            base.maxUploadBytes(),
-            base.maxDownloadBytes(),
-            base.dockerHost(),
-            base.logLevel(),
-            base.extraSlots(),
-            base.sandbox().withScratchRoot(SCRATCH_ROOT));
+        withBrokerAndSandbox(base, broker.url(), base.sandbox().withScratchRoot(SCRATCH_ROOT));
     agent = new Agent(config, "test-host", "test");
     agent.start();
   }

@@ -310,7 +310,7 @@ class BatchInputDockerTest {
   }
 
   @Test
-  void executeOnlyProgramIsRefused() throws Exception {
+  void executeOnlyProgramIsRejected() throws Exception {
     String kernelId = startKernel(C_IMAGE);
     upload(kernelId, "main.c", DOUBLING_C);
     // An execute-only program would run not dumpable: the jail could not read its memory.

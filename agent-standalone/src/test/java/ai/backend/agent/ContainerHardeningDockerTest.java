@@ -79,6 +79,19 @@ class ContainerHardeningDockerTest {
     return values;
   }
 
+  /** Returns the harness's create command for a kernel with the given network. */
+  private static AgentCommand.CreateKernel createWithNetwork(String kernelId, String network) {
+    AgentCommand.CreateKernel base = AgentHarness.createCommand(kernelId, AgentHarness.IMAGE);
+    return new AgentCommand.CreateKernel(
+        base.sessionId(),
+        kernelId,
+        base.image(),
+        base.resources(),
+        base.environ(),
+        base.accessKey(),
+        network);
+  }
+
   private static void destroy(String kernelId) throws Exception {
     harness.send(new AgentCommand.DestroyKernel("s-" + kernelId, kernelId, "test-done"));
     harness.awaitKernelEvent(AgentEvent.KernelTerminated.class, kernelId, EVENT_WAIT);
@@ -174,16 +187,7 @@ class ContainerHardeningDockerTest {
   @Test
   void isolatedNetworkUsesOutboundBridge() throws Exception {
     String kernelId = AgentHarness.newKernelId();
-    AgentCommand.CreateKernel base = AgentHarness.createCommand(kernelId, AgentHarness.IMAGE);
-    harness.send(
-        new AgentCommand.CreateKernel(
-            base.sessionId(),
-            kernelId,
-            base.image(),
-            base.resources(),
-            base.environ(),
-            base.accessKey(),
-            AgentCommand.CreateKernel.NETWORK_ISOLATED));
+    harness.send(createWithNetwork(kernelId, AgentCommand.CreateKernel.NETWORK_ISOLATED));
     harness.awaitKernelEvent(AgentEvent.KernelStarted.class, kernelId, EVENT_WAIT);
 
     JsonNode container = inspect(kernelId);
@@ -201,16 +205,7 @@ class ContainerHardeningDockerTest {
   @Test
   void unknownNetworkFailsTheCreation() throws Exception {
     String kernelId = AgentHarness.newKernelId();
-    AgentCommand.CreateKernel base = AgentHarness.createCommand(kernelId, AgentHarness.IMAGE);
-    harness.send(
-        new AgentCommand.CreateKernel(
-            base.sessionId(),
-            kernelId,
-            base.image(),
-            base.resources(),
-            base.environ(),
-            base.accessKey(),
-            "host"));
+    harness.send(createWithNetwork(kernelId, "host"));
     AgentEvent.KernelCreationFailed failed =
         harness.awaitKernelEvent(AgentEvent.KernelCreationFailed.class, kernelId, EVENT_WAIT);
     assertEquals("invalid network 'host': expected none or isolated", failed.reason());

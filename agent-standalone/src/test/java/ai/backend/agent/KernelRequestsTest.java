@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,26 +17,8 @@ class KernelRequestsTest {
 
   private static AgentConfig config(Path bundle, SandboxConfig.JailMode mode) {
     AgentConfig base = AgentHarness.config("agent-requests-test", bundle, Duration.ofSeconds(5));
-    return new AgentConfig(
-        base.brokerUrl(),
-        base.brokerUser(),
-        base.brokerPassword(),
-        base.agentId(),
-        base.scalingGroup(),
-        base.cpu(),
-        base.memBytes(),
-        base.krunnerPath(),
-        base.kernelNetwork(),
-        base.heartbeatInterval(),
-        base.kernelStartTimeout(),
-        base.outputLimitBytes(),
-        base.execTimeout(),
-        base.maxUploadBytes(),
-        base.maxDownloadBytes(),
-        base.dockerHost(),
-        base.logLevel(),
-        Map.of(),
-        SandboxConfig.DEFAULTS.withJail(mode));
+    return AgentHarness.withBrokerAndSandbox(
+        base, base.brokerUrl(), SandboxConfig.DEFAULTS.withJail(mode));
   }
 
   private static Path bundleWithJail(Path root) throws IOException {

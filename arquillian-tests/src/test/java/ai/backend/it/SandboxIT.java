@@ -168,8 +168,8 @@ class SandboxIT {
     assertTrue(
         run.stderr().contains("BlockingIOError"),
         "forks past the cap fail with EAGAIN: " + run.results());
-    // In query mode the processes a run started outlive it, as in a notebook, so the copies of
-    // the bomb keep forking into freed slots; the session still runs code meanwhile.
+    // In query mode the processes of a run outlive it, as in a notebook, so the copies of the
+    // bomb keep forking into freed slots. The session still runs code meanwhile.
     assertTrue(
         processCount(container) <= before + 64,
         "the jail holds the bomb at its cap of 64 processes");

@@ -142,7 +142,7 @@ public final class ConfigLoader {
     throw value.invalid("expected one of " + String.join(", ", names));
   }
 
-  /** A tmpfs size: from 1m, so that a kernel can start, to 64g. */
+  /** Parses a tmpfs size from 1m, so that a kernel can start, to 64g. */
   private static long tmpfsSize(RawValue value) throws ConfigException {
     long bytes = size(value);
     if (bytes < MIN_TMPFS_SIZE || bytes > MAX_TMPFS_SIZE) {

@@ -167,7 +167,7 @@ public class SessionService {
     return new CreateResult(SessionView.of(session), true);
   }
 
-  /** Returns the session's network, {@code none} unless the request asks for {@code isolated}. */
+  /** Returns the session's network, {@code none} unless the request names {@code isolated}. */
   private static String parseNetwork(String requested) throws ManagerException {
     if (requested == null || requested.isBlank()) {
       return AgentCommand.CreateKernel.NETWORK_NONE;
