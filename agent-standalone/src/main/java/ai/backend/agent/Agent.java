@@ -16,6 +16,7 @@ import ai.backend.agent.messaging.ReplyAddress;
 import ai.backend.common.protocol.AgentCommand;
 import ai.backend.common.protocol.AgentEvent;
 import ai.backend.common.protocol.AgentReply;
+import ai.backend.common.resource.ResourceSlots;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -189,6 +190,12 @@ public final class Agent implements CommandListener, AutoCloseable {
           e.getMessage());
       return null;
     }
+  }
+
+  /** Tells whether any kernel runs on this agent or is being created. */
+  boolean hasKernels() {
+    return !lifecycle.kernels().isEmpty()
+        || lifecycle.occupied().get(ResourceSlots.CPU).signum() > 0;
   }
 
   /** Blocks until {@link #close()} finished. */

@@ -375,9 +375,17 @@ final class AgentHarness implements AutoCloseable {
         .removeAllBut(java.util.Set.of());
   }
 
+  /**
+   * Removes this agent's containers and, if the agent runs, waits up to 30 s until it has reaped
+   * their kernels, so that the next test finds their slots free.
+   */
   void removeContainers() throws IOException, InterruptedException {
     for (String id : containers()) {
       docker("rm", "-f", id);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (agent != null && agent.hasKernels() && System.nanoTime() - deadline < 0) {
+      Thread.sleep(100);
     }
   }
 
